@@ -94,6 +94,10 @@ class Step:
         object.__setattr__(self, "params", freeze(self.params))
         object.__setattr__(self, "tags", freeze(self.tags))
 
+    def params_plain(self) -> dict[str, Any]:
+        """The params as plain (mutable) JSON values, ready for a boto3 call."""
+        return thaw(self.params)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "operation": self.operation,

@@ -1,0 +1,1 @@
+"""Apply: run a plan's steps in order, refusing stale plans and following long operations."""

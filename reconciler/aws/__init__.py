@@ -1,0 +1,1 @@
+"""AWS access: read-only and read-write clients, call counting, error classification."""

@@ -1,0 +1,156 @@
+"""boto3 clients for the engine: read-only ones for plan and drift, writable ones for apply.
+
+`ReadClients` hands out wrappers that expose only read operations (Describe*, List*,
+Get*, Search*): a mutating call is unreachable from plan and drift by construction, and a
+botocore `before-call` hook refuses one anyway. Every client uses botocore's adaptive
+retry mode and counts each API call (shown by `--verbose`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+READ_PREFIXES = ("Describe", "List", "Get", "Search", "BatchDescribe", "BatchGet")
+SERVICES = ("sagemaker", "resourcegroupstaggingapi", "sts")
+
+
+def is_read_operation(operation: str) -> bool:
+    return operation.startswith(READ_PREFIXES)
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A mutating AWS call was attempted through a read-only client (a bug)."""
+
+
+@dataclass
+class CallCounter:
+    """Thread-safe count of API calls, by `service:Operation`."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, key: str) -> None:
+        with self.lock:
+            self.counts[key] += 1
+
+    @property
+    def total(self) -> int:
+        with self.lock:
+            return sum(self.counts.values())
+
+    def snapshot(self) -> dict[str, int]:
+        with self.lock:
+            return dict(self.counts)
+
+
+@dataclass(frozen=True)
+class AwsTarget:
+    """Where to talk to: region, optional profile and endpoint URL (the sandbox)."""
+
+    region: str
+    profile: str | None = None
+    endpoint_url: str | None = None
+
+
+class ClientFactory:
+    """Creates and caches boto3 clients for one AWS target, counting every call."""
+
+    def __init__(self, target: AwsTarget, counter: CallCounter | None = None, max_pool: int = 16) -> None:
+        self.target = target
+        self.counter = counter or CallCounter()
+        self._max_pool = max_pool
+        self._clients: dict[tuple[str, bool], Any] = {}
+        self._lock = threading.Lock()
+        self._session: Any = None
+
+    def _boto_session(self) -> Any:
+        if self._session is None:
+            import boto3
+
+            self._session = boto3.Session(profile_name=self.target.profile, region_name=self.target.region)
+        return self._session
+
+    def client(self, service: str, *, read_only: bool) -> Any:
+        key = (service, read_only)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._make(service, read_only)
+            return self._clients[key]
+
+    def _make(self, service: str, read_only: bool) -> Any:
+        from botocore.config import Config
+
+        config = Config(
+            region_name=self.target.region,
+            retries={"mode": "adaptive", "total_max_attempts": 8},
+            max_pool_connections=self._max_pool,
+            connect_timeout=10,
+            read_timeout=60,
+        )
+        kwargs: dict[str, Any] = {"config": config}
+        if self.target.endpoint_url:
+            kwargs["endpoint_url"] = self.target.endpoint_url
+        client = self._boto_session().client(service, **kwargs)
+        counter = self.counter
+
+        def before_call(model: Any, **_: Any) -> None:
+            if read_only and not is_read_operation(model.name):
+                raise ReadOnlyViolation(f"{model.name} is not allowed on a read-only client")
+            counter.add(f"{service}:{model.name}")
+
+        client.meta.events.register("before-call", before_call)
+        if read_only:
+            return ReadOnlyClient(client)
+        return client
+
+
+class ReadOnlyClient:
+    """A boto3 client restricted to read operations; `meta` and paginators still work."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.meta = client.meta
+        self.exceptions = client.exceptions
+
+    def __getattr__(self, name: str) -> Any:
+        api = self._client.meta.method_to_api_mapping.get(name)
+        if api is not None and not is_read_operation(api):
+            raise ReadOnlyViolation(f"{api} is not available on a read-only client")
+        if name in ("get_paginator", "can_paginate", "get_waiter"):
+            return getattr(self._client, name)
+        if api is None:
+            raise AttributeError(name)
+        return getattr(self._client, name)
+
+
+class Clients:
+    """The clients one engine run uses; `read_only` decides which kind it hands out."""
+
+    def __init__(self, factory: ClientFactory, *, read_only: bool) -> None:
+        self.factory = factory
+        self.read_only = read_only
+
+    def get(self, service: str) -> Any:
+        return self.factory.client(service, read_only=self.read_only)
+
+    @property
+    def sagemaker(self) -> Any:
+        return self.get("sagemaker")
+
+    @property
+    def tagging(self) -> Any:
+        return self.get("resourcegroupstaggingapi")
+
+    @property
+    def sts(self) -> Any:
+        return self.get("sts")
+
+    @property
+    def region(self) -> str:
+        return self.factory.target.region
+
+    def reader(self) -> Clients:
+        return Clients(self.factory, read_only=True)

@@ -1,0 +1,353 @@
+"""The command-line interface: the only module that prints or exits.
+
+Commands: validate, plan, apply, drift, schema, sandbox, demo. Exit codes follow
+docs/cli.md: 0 success; 1 any error (invalid specs, refused or failed apply, AWS
+errors), always as one clear line per problem and never a traceback; 2 for "changes
+present" (`plan --detailed-exitcode`) and "drift or pending" (`drift`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+class CliError(Exception):
+    """A user-facing error raised by the CLI itself."""
+
+
+# --- output ------------------------------------------------------------------------------
+def out(text: str = "") -> None:
+    sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    sys.stdout.flush()
+
+
+def err(text: str) -> None:
+    sys.stderr.write(text.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+class ConsoleHooks:
+    """Progress of apply, one line per event, to stdout (CI logs keep it)."""
+
+    def __init__(self) -> None:
+        self.index = 0
+
+    def step_started(self, index: int, total: int, step: Any) -> None:
+        self.index = index
+        out(f"[{index}/{total}] {step.operation} {step.address} ...")
+
+    def step_progress(self, step: Any, message: str) -> None:
+        out(f"        {step.address}: {message}")
+
+    def step_finished(self, step: Any, seconds: float) -> None:
+        out(f"        done in {seconds:.1f} s")
+
+    def step_failed(self, step: Any, message: str) -> None:
+        out(f"        FAILED: {step.operation} {step.address}")
+
+
+# --- AWS target --------------------------------------------------------------------------
+def _target(args: argparse.Namespace, stack_region: str | None) -> Any:
+    from reconciler.aws.clients import AwsTarget
+
+    explicit = getattr(args, "region", None)
+    if stack_region and explicit and explicit != stack_region:
+        raise CliError(f"--region {explicit} differs from the Stack's region {stack_region}")
+    region = stack_region or explicit or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        try:
+            import boto3
+
+            region = boto3.Session(profile_name=getattr(args, "profile", None)).region_name
+        except Exception:
+            region = None
+    if not region:
+        raise CliError("no AWS region: set `region` in the Stack document, AWS_REGION, or --region")
+    endpoint = getattr(args, "endpoint_url", None) or None
+    return AwsTarget(region=region, profile=getattr(args, "profile", None), endpoint_url=endpoint)
+
+
+def _clients(args: argparse.Namespace, stack_region: str | None, read_only: bool) -> Any:
+    from reconciler.aws.clients import ClientFactory, Clients
+
+    return Clients(ClientFactory(_target(args, stack_region)), read_only=read_only)
+
+
+def _load(directory: str) -> Any:
+    from reconciler.spec.validate import load_stack
+
+    return load_stack(Path(directory))
+
+
+def _print_warnings(items: Any) -> None:
+    for w in items:
+        err(str(w) if "warning" in str(w) else f"warning: {w}")
+
+
+# --- commands ----------------------------------------------------------------------------
+def cmd_validate(args: argparse.Namespace) -> int:
+    stack = _load(args.dir)
+    _print_warnings(stack.warnings.items)
+    out(f"Valid: stack \"{stack.stack.name}\", {len(stack.docs)} document(s) in {args.dir}.")
+    return EXIT_OK
+
+
+def _render_plan(plan: Any, fmt: str) -> str:
+    from reconciler.render import render_plan_json, render_plan_markdown, render_plan_text, should_color
+
+    if fmt == "json":
+        return render_plan_json(plan)
+    if fmt == "markdown":
+        return render_plan_markdown(plan)
+    return render_plan_text(plan, color=should_color(sys.stdout))
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from reconciler.plan.planner import make_plan
+
+    stack = _load(args.dir)
+    clients = _clients(args, stack.stack.region, read_only=True)
+    started = time.monotonic()
+    plan, _ = make_plan(stack, clients)
+    elapsed = time.monotonic() - started
+    if args.out:
+        Path(args.out).write_text(plan.dumps(), encoding="utf-8")
+    out(_render_plan(plan, args.format).rstrip("\n"))
+    if args.out and args.format == "text":
+        out(f"\nSaved the plan to {args.out}; apply exactly this plan with: reconciler apply {args.out}")
+    if args.verbose:
+        _report_calls(clients, elapsed, len(plan.fingerprints) + len(plan.changes))
+    if args.detailed_exitcode and not plan.is_empty:
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def _report_calls(clients: Any, elapsed: float, _: int) -> None:
+    counts = clients.factory.counter.snapshot()
+    total = sum(counts.values())
+    detail = ", ".join(f"{k.split(':', 1)[1]} {v}" for k, v in sorted(counts.items()))
+    err(f"API calls: {total} in {elapsed:.2f} s ({detail})")
+
+
+def _is_plan_file(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace").lstrip()[:1]
+    except OSError:
+        return False
+    return head == "{"
+
+
+def _confirm(auto_approve: bool) -> bool:
+    if auto_approve:
+        return True
+    if not sys.stdin.isatty():
+        raise CliError("refusing to apply without confirmation: stdin is not a terminal; pass --auto-approve")
+    sys.stdout.write("\nApply these changes? Only 'yes' is accepted: ")
+    sys.stdout.flush()
+    answer = sys.stdin.readline().strip()
+    return answer == "yes"
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from reconciler.apply.applier import apply_plan
+    from reconciler.plan.model import Plan
+    from reconciler.plan.planner import caller_account, make_plan
+
+    path = Path(args.target)
+    if _is_plan_file(path):
+        try:
+            plan = Plan.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CliError(f"{path}: not a reconciler plan file ({exc})") from None
+        clients = _clients(args, plan.region, read_only=False)
+        account = caller_account(clients.reader())
+        out(_render_plan(plan, "text").rstrip("\n"))
+    else:
+        stack = _load(args.target)
+        clients = _clients(args, stack.stack.region, read_only=False)
+        plan, snapshot = make_plan(stack, clients)
+        account = snapshot.account
+        out(_render_plan(plan, "text").rstrip("\n"))
+    if plan.is_empty:
+        return EXIT_OK
+    if not _confirm(args.auto_approve):
+        out("Apply cancelled.")
+        return EXIT_ERROR
+    out("")
+    result = apply_plan(plan, clients, account, hooks=ConsoleHooks())
+    out(f"\nApply complete: {result.steps_done} step(s) in {result.seconds:.1f} s.")
+    return EXIT_OK
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from reconciler.drift import drift_report
+    from reconciler.plan.planner import make_plan
+    from reconciler.render import render_drift_json, render_drift_markdown, render_drift_text, should_color
+
+    stack = _load(args.dir)
+    clients = _clients(args, stack.stack.region, read_only=True)
+    plan, snapshot = make_plan(stack, clients)
+    report = drift_report(plan, snapshot)
+    if args.format == "json":
+        out(render_drift_json(report).rstrip("\n"))
+    elif args.format == "markdown":
+        out(render_drift_markdown(report).rstrip("\n"))
+    else:
+        out(render_drift_text(report, color=should_color(sys.stdout)).rstrip("\n"))
+    return EXIT_OK if report.in_sync else EXIT_CHANGES
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from reconciler.spec.schemagen import KINDS, document_schema
+
+    if args.kind is None:
+        out("Kinds: " + ", ".join(KINDS) + "\nPrint one with: reconciler schema KIND")
+        return EXIT_OK
+    match = {k.lower(): k for k in KINDS}.get(args.kind.lower())
+    if match is None:
+        raise CliError(f"unknown kind {args.kind!r}; known kinds: {', '.join(KINDS)}")
+    out(json.dumps(document_schema(match), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    try:
+        from reconciler.sandbox import Sandbox
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise CliError(f"the sandbox needs the 'sandbox' extra: pip install 'reconciler[sandbox]' ({exc})") from None
+    sandbox = Sandbox(host=args.host, port=args.port, time_scale=args.time_scale, latency_ms=args.latency_ms)
+    url = sandbox.start()
+    out(f"Sandbox (local AWS emulation) listening on {url}  time-scale {args.time_scale:g}x")
+    out("Point any AWS tool at it:")
+    for key, value in sandbox.client_env().items():
+        out(f"  export {key}={value}")
+    out("Stop with Ctrl-C.")
+    sandbox.serve_forever()
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from reconciler.demo import run_demo
+
+    return run_demo(out, time_scale=args.time_scale)
+
+
+# --- parser ------------------------------------------------------------------------------
+def _aws_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--region", help="AWS region (default: the Stack's region, then AWS_REGION)")
+    p.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
+    p.add_argument("--endpoint-url", help="AWS endpoint URL, e.g. a sandbox (default: AWS_ENDPOINT_URL)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from reconciler import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="reconciler",
+        description="Keep Amazon SageMaker deployments in git: validate, plan, apply and detect drift.",
+    )
+    parser.add_argument("--version", action="version", version=f"reconciler {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check the specs (no AWS calls)")
+    p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("plan", help="show what apply would change (read-only)")
+    p.add_argument("dir", nargs="?", default="specs")
+    p.add_argument("--out", help="save the plan as JSON, to apply exactly it later")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
+    p.add_argument("--verbose", "-v", action="store_true", help="print how many API calls the plan made")
+    _aws_options(p)
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("apply", help="apply a stack directory or a saved plan file")
+    p.add_argument("target", nargs="?", default="specs", help="stack directory or plan file (default: specs)")
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    _aws_options(p)
+    p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("drift", help="report drift (changed outside git) and pending changes")
+    p.add_argument("dir", nargs="?", default="specs")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    _aws_options(p)
+    p.set_defaults(func=cmd_drift)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a kind (for editor completion)")
+    p.add_argument("kind", nargs="?")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("sandbox", help="serve the local AWS emulation")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--time-scale", type=float, default=60.0, help="sandbox clock speed-up (default 60)")
+    p.add_argument("--latency-ms", type=float, default=0.0, help="added latency per AWS call")
+    p.set_defaults(func=cmd_sandbox)
+
+    p = sub.add_parser("demo", help="run the end-to-end story on an in-process sandbox")
+    p.add_argument("--time-scale", type=float, default=3000.0)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _error_lines(exc: BaseException) -> list[str]:
+    from reconciler.aws.errors import describe_error
+    from reconciler.errors import PlanError, SpecError
+
+    if isinstance(exc, SpecError):
+        return [str(d) if d.severity.value == "error" else str(d) for d in exc.diagnostics.sorted()]
+    if isinstance(exc, PlanError):
+        return [f"error: {m}" for m in exc.messages]
+    return [f"error: {describe_error(exc)}"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_OK
+    if getattr(args, "endpoint_url", None):
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        err("interrupted")
+        return 130
+    except CliError as exc:
+        err(f"error: {exc}")
+        return EXIT_ERROR
+    except Exception as exc:
+        from reconciler.errors import ReconcilerError
+
+        if os.environ.get("RECONCILER_DEBUG"):
+            raise
+        if isinstance(exc, ReconcilerError):
+            for line in _error_lines(exc):
+                err(line)
+            return EXIT_ERROR
+        try:
+            from botocore.exceptions import BotoCoreError, ClientError
+        except ImportError:  # pragma: no cover
+            BotoCoreError = ClientError = ()  # type: ignore[assignment,misc]  # noqa: N806
+        if isinstance(exc, (BotoCoreError, ClientError)):
+            err(f"error: AWS: {_error_lines(exc)[0].removeprefix('error: ')}")
+            return EXIT_ERROR
+        err(f"error: unexpected {exc.__class__.__name__}: {exc} (set RECONCILER_DEBUG=1 for a traceback)")
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Resource handlers: one small module per AWS resource type, found through the registry."""

@@ -1,0 +1,310 @@
+"""Handler for SageMaker endpoints (`endpoint/<name>`): the one mutable serving resource.
+
+The comparable state of an endpoint is the config it serves, each production variant's
+weight and instance count as DescribeEndpoint reports them, and its tags. The update path
+is the cheapest safe one: only weights/counts differ -> UpdateEndpointWeightsAndCapacities
+(no redeploy); anything else -> UpdateEndpoint onto the new content-addressed config. After
+UpdateEndpoint, an endpoint back InService on its old config means SageMaker rolled the
+update back: the step fails with the FailureReason. Missing endpoints: `find` returns None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler import tags as tagmod
+from reconciler.addressing import Address
+from reconciler.apply.waits import WaitTimeout
+from reconciler.errors import ApplyError
+from reconciler.frozen import thaw
+from reconciler.handlers import endpoint_config as cfgmod
+from reconciler.handlers.base import Desired, ExecContext, Handler, Live, PlanContext, ResourcePlan
+from reconciler.handlers.sagemaker_common import call, describe_into, find_by_name, run_simple, with_consistency_retry
+from reconciler.plan.model import Action, Change, Step
+
+TRANSITIONAL = {"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"}
+CREATE_TIMEOUT = 3600.0  # AWS's EndpointInService waiter: 30 s x 120
+UPDATE_TIMEOUT = 3600.0
+WEIGHTS_TIMEOUT = 1800.0
+DELETE_TIMEOUT = 1800.0  # AWS's EndpointDeleted waiter: 30 s x 60
+ROLLBACK_FAILED_HELP = (
+    "The endpoint is in UpdateRollbackFailed: both the deployment and its automatic rollback failed, and it may "
+    "serve a mix of old and new instances. Check the endpoint's events and CloudWatch metrics, fix the cause "
+    "(model, image, capacity or alarm), then apply again: a fresh UpdateEndpoint onto a known-good config is the "
+    "way out of this state."
+)
+
+
+def live_variants(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Weights and instance counts per production variant, as DescribeEndpoint reports them."""
+    out: dict[str, dict[str, Any]] = {}
+    for v in data.get("ProductionVariants") or []:
+        weight = v.get("DesiredWeight", v.get("CurrentWeight", 1.0))
+        entry: dict[str, Any] = {"weight": float(weight)}
+        if "CurrentServerlessConfig" not in v and "DesiredServerlessConfig" not in v:
+            count = v.get("DesiredInstanceCount", v.get("CurrentInstanceCount"))
+            if count is not None:
+                entry["instanceCount"] = int(count)
+        out[v["VariantName"]] = entry
+    return out
+
+
+def weight_steps(address: str, name: str, start: dict[str, Any], target: dict[str, Any]) -> list[Step]:
+    """UpdateEndpointWeightsAndCapacities calls taking variants from `start` to `target`.
+
+    One call can change the weights of several variants but the capacity of only one, so
+    each further capacity change gets its own call.
+    """
+    weights: list[dict[str, Any]] = []
+    counts: list[dict[str, Any]] = []
+    for variant in sorted(target):
+        want, have = target[variant], start.get(variant, {})
+        if want.get("weight") != have.get("weight"):
+            weights.append({"VariantName": variant, "DesiredWeight": want["weight"]})
+        if "instanceCount" in want and want.get("instanceCount") != have.get("instanceCount"):
+            counts.append({"VariantName": variant, "DesiredInstanceCount": want["instanceCount"]})
+    calls: list[list[dict[str, Any]]] = []
+    first = {e["VariantName"]: dict(e) for e in weights}
+    if counts:
+        first.setdefault(counts[0]["VariantName"], {"VariantName": counts[0]["VariantName"]}).update(counts[0])
+        rest = counts[1:]
+    else:
+        rest = []
+    if first:
+        calls.append([first[k] for k in sorted(first)])
+    calls.extend([[c] for c in rest])
+    return [
+        Step("UpdateEndpointWeightsAndCapacities", address, {"EndpointName": name, "DesiredWeightsAndCapacities": c},
+             "change variant weights/capacity in place")
+        for c in calls
+    ]
+
+
+class EndpointHandler(Handler):
+    type = "endpoint"
+    service = "sagemaker"
+    arn_type = "endpoint"
+    tagging_type = "sagemaker:endpoint"
+    immutable = False
+    create_order = 30
+    delete_order = 10
+    describe_on_plan = True
+
+    def find(self, clients: Any, name: str) -> Live | None:
+        """The endpoint with its tags; None when it does not exist (or has finished deleting)."""
+        return find_by_name(clients.sagemaker, self.type, "DescribeEndpoint", "EndpointName", "EndpointArn", name)
+
+    def describe(self, clients: Any, live: Live) -> Live:
+        """`live` with DescribeEndpoint output; `data` None when the endpoint is gone."""
+        return describe_into(clients.sagemaker, "DescribeEndpoint", "EndpointName", live)
+
+    def comparable(self, live: Live) -> dict[str, Any] | None:
+        """Config served, variant weights/counts and user tags; None when missing."""
+        if live.data is None:
+            return None
+        return {
+            "endpointConfigName": live.data.get("EndpointConfigName"),
+            "variants": live_variants(live.data),
+            "tags": tagmod.user_tags(live.tags),
+        }
+
+    # --- planning ----------------------------------------------------------------------
+    def _config_start(self, ctx: PlanContext, config_name: str) -> dict[str, Any]:
+        """The variant values an endpoint gets when it starts serving `config_name`."""
+        address = Address("endpoint-config", config_name)
+        live_cfg = ctx.live.get(address)
+        if live_cfg is not None:
+            described = ctx.describe(live_cfg)
+            request = ctx.handler("endpoint-config").request_of(described)  # type: ignore[attr-defined]
+            if request is not None:
+                return cfgmod.initial_values(request)
+        desired_cfg = ctx.desired.get(address)
+        if desired_cfg is not None:
+            return cfgmod.initial_values(thaw(desired_cfg.request))
+        return {}
+
+    def plan(self, ctx: PlanContext, desired: Desired | None, live: Live | None) -> ResourcePlan:
+        """Create, replace (Failed), update via weights or a new config, retag, or delete."""
+        if desired is None:
+            assert live is not None
+            return ResourcePlan(
+                Change(str(live.address), live.spec, Action.delete, "", self.comparable(live), None),
+                [Step("DeleteEndpoint", str(live.address), {"EndpointName": live.address.name}, "delete endpoint")],
+            )
+        address = str(desired.address)
+        name = desired.address.name
+        config_name = desired.request["EndpointConfigName"]
+        target = thaw(desired.comparable["variants"])
+        status = (live.data or {}).get("EndpointStatus") if live else None
+        if live is None or status == "Failed":
+            steps: list[Step] = []
+            action, reason = Action.create, "new endpoint"
+            if live is not None:
+                action = Action.replace
+                reason = f"endpoint is Failed ({(live.data or {}).get('FailureReason', 'no reason given')}); " \
+                         "SageMaker allows only DeleteEndpoint in that state"
+                steps.append(Step("DeleteEndpoint", address, {"EndpointName": name}, "delete failed endpoint"))
+            params = {"EndpointName": name, "EndpointConfigName": config_name,
+                      "Tags": tagmod.to_tag_list(desired.tags(ctx.stack))}
+            steps.append(Step("CreateEndpoint", address, params, "create endpoint and wait until InService"))
+            steps.extend(weight_steps(address, name, self._config_start(ctx, config_name), target))
+            before = self.comparable(live) if live else None
+            return ResourcePlan(Change(address, desired.spec, action, reason, before, desired.comparable), steps)
+
+        if status in TRANSITIONAL:
+            ctx.warnings.append(f"{address} is {status}; apply waits for it to settle and refuses the plan if the "
+                                "outcome differs from what was planned")
+        if status == "UpdateRollbackFailed":
+            ctx.warnings.append(f"{address} is UpdateRollbackFailed. {ROLLBACK_FAILED_HELP}")
+        before = self.comparable(live)
+        assert before is not None
+        after = thaw(desired.comparable)
+        hash_tag = {tagmod.HASH: desired.state_hash}
+        state_steps: list[Step] = []
+        if before["endpointConfigName"] != config_name:
+            params: dict[str, Any] = {"EndpointName": name, "EndpointConfigName": config_name,
+                                      "RetainAllVariantProperties": False}
+            deployment = thaw(desired.extra.get("deploymentConfig"))
+            if deployment:
+                params["DeploymentConfig"] = deployment
+            state_steps.append(Step("UpdateEndpoint", address, params,
+                                    "deploy the new endpoint config and wait until InService"))
+            state_steps.extend(weight_steps(address, name, self._config_start(ctx, config_name), target))
+            reason = f"serves endpoint config {config_name} (was {before['endpointConfigName']})"
+        elif before["variants"] != target:
+            state_steps.extend(weight_steps(address, name, before["variants"], target))
+            reason = "only variant weights/instance counts change: updated in place, no redeploy"
+        else:
+            reason = ""
+        if state_steps:
+            last = state_steps[-1]
+            state_steps[-1] = Step(last.operation, last.address, last.params, last.description, hash_tag)
+        tag_steps = [s for s in self.tag_steps(ctx, desired, live)]
+        if state_steps:
+            tag_steps = self._without_hash(tag_steps)
+        if not state_steps and not tag_steps:
+            return ResourcePlan()
+        if not reason:
+            reason = "tags change" if before["tags"] != after["tags"] else \
+                "records the applied state in its ownership tags"
+        elif before["tags"] != after["tags"]:
+            reason += "; tags change"
+        return ResourcePlan(Change(address, desired.spec, Action.update, reason, before, after),
+                            state_steps + tag_steps)
+
+    @staticmethod
+    def _without_hash(steps: list[Step]) -> list[Step]:
+        out: list[Step] = []
+        for s in steps:
+            if s.operation == "AddTags":
+                tags = [t for t in s.params["Tags"] if t["Key"] != tagmod.HASH]
+                if not tags:
+                    continue
+                s = Step(s.operation, s.address, {**thaw(s.params), "Tags": thaw(tags)}, s.description)
+            out.append(s)
+        return out
+
+    # --- applying ----------------------------------------------------------------------
+    def _read(self, ctx: ExecContext, name: str) -> dict[str, Any] | None:
+        try:
+            data = call(ctx.clients.sagemaker, "DescribeEndpoint", {"EndpointName": name})
+        except Exception as exc:
+            from reconciler.aws.errors import is_not_found
+
+            if is_not_found(exc):
+                return None
+            raise
+        data.pop("ResponseMetadata", None)
+        return data
+
+    def _wait(self, ctx: ExecContext, step: Step, done: Any, timeout: float, what: str) -> dict[str, Any] | None:
+        name = step.params["EndpointName"]
+        last: list[str] = [""]
+
+        def on_poll(data: dict[str, Any] | None, elapsed: float) -> None:
+            status = "deleted" if data is None else str(data.get("EndpointStatus"))
+            message = status
+            pending = (data or {}).get("PendingDeploymentSummary") or {}
+            for v in pending.get("ProductionVariants") or []:
+                for vs in v.get("VariantStatus") or []:
+                    message += f"; variant {v.get('VariantName')}: {vs.get('Status')}"
+            if message != last[0]:
+                last[0] = message
+                ctx.hooks.step_progress(step, f"{message} ({int(elapsed)} s)")
+
+        try:
+            return ctx.wait.poll(lambda: self._read(ctx, name), done, timeout, on_poll)
+        except WaitTimeout as exc:
+            raise ApplyError(f"{step.address}: timed out waiting for {what}: {exc}") from None
+
+    def _settle(self, ctx: ExecContext, step: Step) -> None:
+        """Wait until the endpoint accepts changes (not Creating/Updating/...)."""
+        data = self._wait(ctx, step, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
+                          UPDATE_TIMEOUT, "the endpoint to settle before changing it")
+        if data is not None and data.get("EndpointStatus") == "Failed" and step.operation != "DeleteEndpoint":
+            raise ApplyError(f"{step.address} is Failed: {data.get('FailureReason', 'no reason given')}")
+
+    def _record(self, ctx: ExecContext, step: Step, data: dict[str, Any] | None) -> None:
+        if step.tags and data is not None:
+            call(ctx.clients.sagemaker, "AddTags",
+                 {"ResourceArn": data["EndpointArn"], "Tags": tagmod.to_tag_list(thaw(step.tags))})
+
+    def execute(self, ctx: ExecContext, step: Step) -> None:
+        """Run one endpoint step and follow it until the endpoint has settled."""
+        sm = ctx.clients.sagemaker
+        op = step.operation
+        name = step.params.get("EndpointName")
+        if op == "CreateEndpoint":
+            with_consistency_retry(lambda: call(sm, op, step.params_plain()))
+            data = self._wait(ctx, step, lambda d: d is not None and d.get("EndpointStatus") != "Creating",
+                              CREATE_TIMEOUT, "the endpoint to be created")
+            if data is None or data.get("EndpointStatus") != "InService":
+                reason = (data or {}).get("FailureReason", "no reason given")
+                raise ApplyError(f"{step.address} failed to create: {reason}")
+            return
+        if op == "UpdateEndpoint":
+            self._settle(ctx, step)
+            call(sm, op, step.params_plain())
+            data = self._wait(ctx, step, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
+                              UPDATE_TIMEOUT, "the deployment to finish")
+            self._check_update(step, data)
+            self._record(ctx, step, data)
+            return
+        if op == "UpdateEndpointWeightsAndCapacities":
+            self._settle(ctx, step)
+            call(sm, op, step.params_plain())
+            data = self._wait(ctx, step, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
+                              WEIGHTS_TIMEOUT, "the weights/capacity change")
+            if data is None or data.get("EndpointStatus") != "InService":
+                status = (data or {}).get("EndpointStatus", "gone")
+                raise ApplyError(f"{step.address}: weights/capacity change ended {status}: "
+                                 f"{(data or {}).get('FailureReason', 'no reason given')}")
+            self._record(ctx, step, data)
+            return
+        if op == "DeleteEndpoint":
+            self._settle(ctx, step)
+            run_simple(sm, step)
+            self._wait(ctx, step, lambda d: d is None, DELETE_TIMEOUT, "the endpoint to be deleted")
+            return
+        if name is not None:
+            self._settle(ctx, step)
+        run_simple(sm, step)
+
+    @staticmethod
+    def _check_update(step: Step, data: dict[str, Any] | None) -> None:
+        target = step.params["EndpointConfigName"]
+        if data is None:
+            raise ApplyError(f"{step.address} disappeared during the update")
+        status = data.get("EndpointStatus")
+        if status == "UpdateRollbackFailed":
+            raise ApplyError(f"{step.address}: update to {target} failed and so did the rollback. "
+                             f"FailureReason: {data.get('FailureReason', 'none given')}. {ROLLBACK_FAILED_HELP}")
+        if status == "Failed":
+            raise ApplyError(f"{step.address} failed during the update: {data.get('FailureReason', 'none given')}")
+        if data.get("EndpointConfigName") != target:
+            raise ApplyError(
+                f"{step.address}: SageMaker rolled the update back; the endpoint still serves "
+                f"{data.get('EndpointConfigName')} instead of {target}. "
+                f"FailureReason: {data.get('FailureReason', 'none given')}. The serving config and its models "
+                "were kept; fix the cause and apply again."
+            )

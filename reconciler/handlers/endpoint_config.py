@@ -1,0 +1,156 @@
+"""Handler for SageMaker endpoint configs (`endpoint-config/<name>-<hash>`): immutable.
+
+An endpoint config has no update API. Its content-addressed name hashes everything except
+the variants' initial weights and instance counts: those are live endpoint properties
+(changed in place with UpdateEndpointWeightsAndCapacities), so a weight-only change never
+needs a new config. Missing configs: `find` returns None.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from reconciler import tags as tagmod
+from reconciler.handlers.base import Desired, ExecContext, Handler, Live, PlanContext, ResourcePlan
+from reconciler.handlers.sagemaker_common import (
+    call,
+    describe_into,
+    find_by_name,
+    only_members,
+    prune_empty,
+    run_simple,
+    with_consistency_retry,
+)
+from reconciler.plan.model import Action, Change, Step
+
+EXCLUDED = {"EndpointConfigName", "Tags"}
+LIVE_VARIANT_FIELDS = ("InitialVariantWeight", "InitialInstanceCount")
+VARIANT_LISTS = ("ProductionVariants", "ShadowProductionVariants")
+
+
+def request_members() -> set[str]:
+    from reconciler.spec.shapes import operation_input
+
+    return set(operation_input("sagemaker", "CreateEndpointConfig").members) - EXCLUDED
+
+
+def _normalize_variant(variant: dict[str, Any]) -> dict[str, Any]:
+    v = dict(variant)
+    v["InitialVariantWeight"] = float(v.get("InitialVariantWeight", 1.0))
+    if "ServerlessConfig" in v:
+        v.pop("VolumeSizeInGB", None)  # SageMaker reports one for serverless; users cannot set it
+    return v
+
+
+def normalize_request(request: dict[str, Any]) -> dict[str, Any]:
+    """Fill SageMaker's defaults and drop empty values, so spec and live compare equal."""
+    r = prune_empty(copy.deepcopy(dict(request)))
+    for key in EXCLUDED:
+        r.pop(key, None)
+    for list_name in VARIANT_LISTS:
+        if list_name in r:
+            r[list_name] = [_normalize_variant(v) for v in r[list_name]]
+    capture = r.get("DataCaptureConfig")
+    if isinstance(capture, dict):
+        capture.setdefault("EnableCapture", True)
+    if not r.get("EnableNetworkIsolation"):
+        r.pop("EnableNetworkIsolation", None)
+    return r
+
+
+def identity(request: dict[str, Any]) -> dict[str, Any]:
+    """What the config's name hashes: the request without live-managed variant values."""
+    r = normalize_request(request)
+    for list_name in VARIANT_LISTS:
+        if list_name in r:
+            variants = [{k: v for k, v in var.items() if k not in LIVE_VARIANT_FIELDS} for var in r[list_name]]
+            r[list_name] = sorted(variants, key=lambda v: str(v.get("VariantName")))
+    return r
+
+
+def initial_values(request: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per production variant, the weight and instance count an endpoint starts with."""
+    out: dict[str, dict[str, Any]] = {}
+    for v in normalize_request(request).get("ProductionVariants", []):
+        entry: dict[str, Any] = {"weight": float(v.get("InitialVariantWeight", 1.0))}
+        if "InitialInstanceCount" in v:
+            entry["instanceCount"] = int(v["InitialInstanceCount"])
+        out[v["VariantName"]] = entry
+    return out
+
+
+def to_comparable(request: dict[str, Any], user_tags: dict[str, str]) -> dict[str, Any]:
+    from reconciler.spec.shapes import from_api, operation_input
+
+    body = from_api(identity(request), operation_input("sagemaker", "CreateEndpointConfig"))
+    return {**body, "tags": dict(user_tags)}
+
+
+class EndpointConfigHandler(Handler):
+    type = "endpoint-config"
+    service = "sagemaker"
+    arn_type = "endpoint-config"
+    tagging_type = "sagemaker:endpoint-config"
+    immutable = True
+    create_order = 20
+    delete_order = 20
+
+    def find(self, clients: Any, name: str) -> Live | None:
+        """The endpoint config with its tags; None when it does not exist."""
+        return find_by_name(clients.sagemaker, self.type, "DescribeEndpointConfig", "EndpointConfigName",
+                            "EndpointConfigArn", name)
+
+    def describe(self, clients: Any, live: Live) -> Live:
+        """`live` with DescribeEndpointConfig output; `data` None when the config is gone."""
+        return describe_into(clients.sagemaker, "DescribeEndpointConfig", "EndpointConfigName", live)
+
+    def request_of(self, live: Live) -> dict[str, Any] | None:
+        """The create request SageMaker holds (API shape); None when not described/missing."""
+        if live.data is None:
+            return None
+        return only_members(live.data, request_members())
+
+    def comparable(self, live: Live) -> dict[str, Any] | None:
+        """The config in spec form (without live-managed variant values); None when missing."""
+        request = self.request_of(live)
+        if request is None:
+            return None
+        return to_comparable(request, tagmod.user_tags(live.tags))
+
+    def models_used(self, live: Live) -> set[str]:
+        """Names of the models a described config's variants serve."""
+        request = self.request_of(live) or {}
+        return {v["ModelName"] for lst in VARIANT_LISTS for v in request.get(lst, []) if v.get("ModelName")}
+
+    def plan(self, ctx: PlanContext, desired: Desired | None, live: Live | None) -> ResourcePlan:
+        """Create when missing, retag when tags differ, delete when not desired; never updates content."""
+        if desired is None:
+            assert live is not None
+            return ResourcePlan(
+                Change(str(live.address), live.spec, Action.delete, "", self.comparable(live), None),
+                [Step("DeleteEndpointConfig", str(live.address), {"EndpointConfigName": live.address.name},
+                      "delete endpoint config")],
+            )
+        if live is None:
+            params = {**desired.request, "Tags": tagmod.to_tag_list(desired.tags(ctx.stack))}
+            return ResourcePlan(
+                Change(str(desired.address), desired.spec, Action.create, "new endpoint config", None,
+                       desired.comparable),
+                [Step("CreateEndpointConfig", str(desired.address), params, "create endpoint config")],
+            )
+        steps = self.tag_steps(ctx, desired, live)
+        if not steps:
+            return ResourcePlan()
+        before = {"tags": tagmod.user_tags(live.tags)}
+        after = {"tags": dict(desired.user_tags)}
+        reason = "tags change" if before != after else "records the applied state in its ownership tags"
+        return ResourcePlan(Change(str(desired.address), desired.spec, Action.update, reason, before, after), steps)
+
+    def execute(self, ctx: ExecContext, step: Step) -> None:
+        """CreateEndpointConfig (retried while its models become visible) / Delete / tags."""
+        sm = ctx.clients.sagemaker
+        if step.operation == "CreateEndpointConfig":
+            with_consistency_retry(lambda: call(sm, "CreateEndpointConfig", step.params_plain()))
+            return
+        run_simple(sm, step)

@@ -1,0 +1,33 @@
+"""The handler registry: address type -> handler, and ARN -> handler."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from reconciler.handlers.base import Handler
+
+
+@lru_cache(maxsize=1)
+def handlers() -> dict[str, Handler]:
+    from reconciler.handlers.endpoint import EndpointHandler
+    from reconciler.handlers.endpoint_config import EndpointConfigHandler
+    from reconciler.handlers.model import ModelHandler
+
+    found: list[Handler] = [ModelHandler(), EndpointConfigHandler(), EndpointHandler()]
+    return {h.type: h for h in found}
+
+
+def handler_for(type_: str) -> Handler:
+    try:
+        return handlers()[type_]
+    except KeyError:
+        raise ValueError(f"no handler for resource type {type_!r}") from None
+
+
+def handler_for_arn(arn: str) -> tuple[Handler, str] | None:
+    """The handler and resource name for an ARN, or None for a type we do not manage."""
+    for handler in handlers().values():
+        name = handler.name_from_arn(arn)
+        if name:
+            return handler, name
+    return None

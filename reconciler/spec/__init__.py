@@ -1,0 +1,1 @@
+"""Specs: loading YAML with positions, schema and semantic validation, expansion into resources."""

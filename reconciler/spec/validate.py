@@ -1,0 +1,341 @@
+"""Validate a stack directory: envelope, JSON Schema, and semantic rules, all at once.
+
+`load_stack` returns a `StackSpec` of validated documents or raises `SpecError` carrying
+every diagnostic found, each at `file:line:col`. Schema errors are reworded for people
+(unknown fields get a "did you mean", enum errors list close matches instead of hundreds
+of values). Nothing here talks to AWS.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reconciler.diagnostics import Diagnostics
+from reconciler.errors import SpecError
+from reconciler.spec import limits
+from reconciler.spec.kinds import KINDS, RESOURCE_KINDS
+from reconciler.spec.loader import Document, load_directory
+from reconciler.spec.references import ATTRS, find_references, topological_order
+
+API_VERSION = "reconciler/v1"
+RESERVED_TAG_PREFIXES = ("aws:", "reconciler:")
+OWNERSHIP_TAG_COUNT = 3
+MAX_TAGS = 50
+
+
+@dataclass
+class SpecDoc:
+    """A validated spec document of a resource kind."""
+
+    kind: str
+    name: str
+    spec: dict[str, Any]
+    tags: dict[str, str]
+    doc: Document
+    schema_ok: bool = True
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass
+class Stack:
+    name: str
+    region: str | None
+    account_id: str | None
+    tags: dict[str, str]
+    prune: bool
+    doc: Document
+
+
+@dataclass
+class StackSpec:
+    root: Path
+    stack: Stack
+    docs: list[SpecDoc] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)  # spec addresses, dependencies first
+    warnings: Diagnostics = field(default_factory=Diagnostics)
+
+    def get(self, address: str) -> SpecDoc | None:
+        return next((d for d in self.docs if d.address == address), None)
+
+
+def fmt_path(path: Iterable[Any]) -> str:
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out or "document"
+
+
+def _suggest(word: str, options: Iterable[str]) -> str:
+    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    if not match:
+        lowered = {o.lower(): o for o in options}
+        if word.lower() in lowered:
+            match = [lowered[word.lower()]]
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_reference_branch(error: Any) -> bool:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    ref = str(schema.get("$ref", ""))
+    return "Reference" in ref or "${" in str(schema.get("pattern", "")) or "\\$\\{" in str(
+        schema.get("pattern", "")
+    )
+
+
+def _leaf_errors(error: Any) -> list[Any]:
+    """Descend through anyOf/oneOf to the errors a person should see."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        branches = [e for e in error.context if not _is_reference_branch(e)]
+        if not branches:
+            return [error]
+        # Prefer the branch that got deepest into the value.
+        deepest = max(len(e.relative_path) for e in branches)
+        chosen = [e for e in branches if len(e.relative_path) == deepest]
+        by_type = [e for e in chosen if e.validator != "type"] or chosen
+        out: list[Any] = []
+        for e in by_type[:1]:
+            out.extend(_leaf_errors(e))
+        return out
+    return [error]
+
+
+def _schema_message(doc: Document, error: Any, diags: Diagnostics) -> None:
+    path = tuple(error.absolute_path)
+    where = fmt_path(path)
+    v = error.validator
+    if v == "additionalProperties":
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        for key in instance:
+            if key not in allowed:
+                inside = f" in {where}" if path else ""
+                diags.error(f"unknown field '{key}'{inside}{_suggest(key, allowed)}", doc.key_pos((*path, key)))
+        return
+    if v == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        inside = f" in {where}" if path else ""
+        diags.error(f"missing required field '{missing}'{inside}", doc.pos(path))
+        return
+    if v == "enum":
+        options = [str(o) for o in error.validator_value]
+        if len(options) <= 8:
+            hint = ": one of " + ", ".join(options)
+        else:
+            hint = _suggest(str(error.instance), options) or f" ({len(options)} allowed values; see `reconciler schema`)"
+        diags.error(f"{where}: {_short(error.instance)} is not a valid value{hint}", doc.pos(path))
+        return
+    if v == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        got = type(error.instance).__name__
+        got = {"str": "string", "dict": "mapping", "list": "list", "bool": "boolean", "NoneType": "null"}.get(
+            got, got
+        )
+        diags.error(f"{where}: expected {expected}, got {got} {_short(error.instance)}", doc.pos(path))
+        return
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        word = "at least" if v in ("minimum", "exclusiveMinimum") else "at most"
+        diags.error(f"{where}: {error.instance} is out of range (must be {word} {error.validator_value})",
+                    doc.pos(path))
+        return
+    if v in ("maxLength", "minLength"):
+        word = "at most" if v == "maxLength" else "at least"
+        diags.error(f"{where}: {_short(error.instance)} is {len(error.instance)} characters long "
+                    f"(must be {word} {error.validator_value})", doc.pos(path))
+        return
+    if v in ("maxItems", "minItems"):
+        word = "at most" if v == "maxItems" else "at least"
+        diags.error(f"{where}: has {len(error.instance)} items (must have {word} {error.validator_value})",
+                    doc.pos(path))
+        return
+    if v == "pattern":
+        diags.error(f"{where}: {_short(error.instance)} does not match the required pattern "
+                    f"{error.validator_value}", doc.pos(path))
+        return
+    if v == "const":
+        diags.error(f"{where}: must be {error.validator_value!r}, got {_short(error.instance)}", doc.pos(path))
+        return
+    diags.error(f"{where}: {error.message}", doc.pos(path))
+
+
+def _validate_schema(doc: Document, kind: str, diags: Diagnostics) -> bool:
+    from jsonschema import Draft202012Validator
+
+    from reconciler.spec.schemagen import document_schema
+
+    validator = _validator(kind, Draft202012Validator, document_schema)
+    errors = sorted(validator.iter_errors(doc.data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    before = len(diags.errors)
+    seen: set[tuple[str, int, int, str]] = set()
+    scratch = Diagnostics()
+    for error in errors:
+        for leaf in _leaf_errors(error):
+            _schema_message(doc, leaf, scratch)
+    for d in scratch.items:
+        key = (d.position.file if d.position else "", d.position.line if d.position else 0,
+               d.position.col if d.position else 0, d.message)
+        if key not in seen:
+            seen.add(key)
+            diags.items.append(d)
+    return len(diags.errors) == before
+
+
+_VALIDATORS: dict[str, Any] = {}
+
+
+def _validator(kind: str, cls: Any, document_schema: Any) -> Any:
+    if kind not in _VALIDATORS:
+        _VALIDATORS[kind] = cls(document_schema(kind))
+    return _VALIDATORS[kind]
+
+
+def _check_envelope(doc: Document, diags: Diagnostics) -> str | None:
+    data = doc.data
+    if not isinstance(data, dict):
+        diags.error("a spec document must be a mapping with apiVersion, kind, name and spec", doc.start)
+        return None
+    kind = data.get("kind")
+    if kind is None:
+        diags.error("missing required field 'kind'" + f" (one of {', '.join(KINDS)})", doc.start)
+        return None
+    if not isinstance(kind, str) or kind not in KINDS:
+        diags.error(f"unknown kind {_short(kind)}{_suggest(str(kind), KINDS)}; known kinds: {', '.join(KINDS)}",
+                    doc.pos(("kind",)))
+        return None
+    if data.get("apiVersion") != API_VERSION:
+        got = data.get("apiVersion")
+        if got is None:
+            diags.error(f"missing required field 'apiVersion' (must be {API_VERSION})", doc.start)
+        else:
+            diags.error(f"apiVersion must be {API_VERSION!r}, got {_short(got)}", doc.pos(("apiVersion",)))
+        return None
+    return kind
+
+
+def _check_name(doc: Document, kind: str, name: str, diags: Diagnostics) -> None:
+    info = KINDS[kind]
+    pos = doc.pos(("name",))
+    if len(name) > info.name_max:
+        extra = (" (63 minus room for the '-<hash>' suffix of the resources it names)"
+                 if info.content_addressed else "")
+        diags.error(f"{kind} name '{name}' is {len(name)} characters long; the limit is {info.name_max}{extra}",
+                    pos)
+    if not info.name_pattern.match(name):
+        diags.error(f"{kind} name '{name}' is not valid: use {info.name_rule}, starting and ending with a "
+                    "letter or digit", pos)
+
+
+def _check_tags(doc: Document, tags: dict[str, Any], path: tuple[Any, ...], diags: Diagnostics) -> None:
+    for key in tags:
+        if key.lower().startswith(RESERVED_TAG_PREFIXES):
+            diags.error(f"tag key '{key}' uses a reserved prefix (aws:, reconciler:)", doc.key_pos((*path, key)))
+
+
+def load_stack(root: Path) -> StackSpec:
+    """Load and validate every document under `root`; raise SpecError with all problems."""
+    diags = Diagnostics()
+    documents = load_directory(root, diags)
+    stack: Stack | None = None
+    specs: list[SpecDoc] = []
+    seen: dict[str, Document] = {}
+    for doc in documents:
+        kind = _check_envelope(doc, diags)
+        if kind is None:
+            continue
+        schema_ok = _validate_schema(doc, kind, diags)
+        data = doc.data
+        name = data.get("name")
+        if not isinstance(name, str) or not isinstance(data.get("spec", {}), dict):
+            continue
+        address = f"{kind}/{name}"
+        if address in seen:
+            first = seen[address]
+            diags.error(f"duplicate {kind} name '{name}' (first defined at {first.pos(('name',))})",
+                        doc.pos(("name",)))
+            continue
+        seen[address] = doc
+        _check_name(doc, kind, name, diags)
+        raw_tags = data.get("tags") if isinstance(data.get("tags"), dict) else {}
+        tags = {str(k): str(v) for k, v in raw_tags.items()}
+        _check_tags(doc, raw_tags, ("tags",), diags)
+        if kind == "Stack":
+            if not schema_ok:
+                continue
+            if stack is not None:
+                diags.error(f"more than one Stack document (first is Stack/{stack.name} at {stack.doc.start})",
+                            doc.start)
+                continue
+            spec = data.get("spec") or {}
+            _check_tags(doc, spec.get("tags") or {}, ("spec", "tags"), diags)
+            stack = Stack(name=name, region=spec.get("region"), account_id=spec.get("accountId"),
+                          tags={str(k): str(v) for k, v in (spec.get("tags") or {}).items()},
+                          prune=bool(spec.get("prune", False)), doc=doc)
+            if tags:
+                stack.tags = {**stack.tags, **tags}
+            continue
+        specs.append(SpecDoc(kind, name, data.get("spec") or {}, tags, doc, schema_ok))
+    if stack is None and not diags.has_errors:
+        where = documents[0].start if documents else None
+        diags.error("no Stack document found: add one `kind: Stack` document with the stack's name", where)
+    order = _check_references(specs, diags)
+    if stack is not None:
+        for s in specs:
+            total = len({**stack.tags, **s.tags}) + OWNERSHIP_TAG_COUNT
+            if total > MAX_TAGS:
+                diags.error(f"{s.address} would carry {total} tags (its own, the Stack's and "
+                            f"{OWNERSHIP_TAG_COUNT} ownership tags); AWS allows {MAX_TAGS}", s.doc.pos(("tags",)))
+        for s in specs:
+            if s.schema_ok:
+                limits.check_document(s, diags)
+    if diags.has_errors or stack is None:
+        raise SpecError(diags)
+    result = StackSpec(root=root, stack=stack, docs=specs, order=order)
+    result.warnings.items.extend(diags.warnings)
+    return result
+
+
+def _check_references(specs: list[SpecDoc], diags: Diagnostics) -> list[str]:
+    known = {s.address for s in specs}
+    edges: dict[str, set[str]] = {}
+    for s in specs:
+        deps: set[str] = set()
+        for ref in find_references(s.spec, ("spec",)):
+            pos = s.doc.pos(ref.path)
+            if ref.kind not in RESOURCE_KINDS:
+                diags.error(f"reference ${{{ref.kind}.{ref.name}.{ref.attr}}}: unknown kind '{ref.kind}'"
+                            f"{_suggest(ref.kind, RESOURCE_KINDS)}", pos)
+                continue
+            if ref.attr not in ATTRS:
+                diags.error(f"reference attribute must be one of {', '.join(ATTRS)}", pos)
+                continue
+            if ref.target not in known:
+                candidates = [a.split("/", 1)[1] for a in known if a.startswith(ref.kind + "/")]
+                diags.error(f"reference ${{{ref.kind}.{ref.name}.{ref.attr}}} points at {ref.target}, which is "
+                            f"not defined in this stack{_suggest(ref.name, candidates)}", pos)
+                continue
+            if ref.target == s.address:
+                diags.error(f"{s.address} references itself", pos)
+                continue
+            deps.add(ref.target)
+        edges[s.address] = deps
+    nodes = [s.address for s in specs]
+    order, cycles = topological_order(nodes, edges)
+    for cycle in cycles:
+        first = next(s for s in specs if s.address == cycle[0])
+        diags.error("reference cycle: " + " -> ".join(cycle), first.doc.pos(("name",)))
+    return order

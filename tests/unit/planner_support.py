@@ -1,0 +1,117 @@
+"""In-memory live state for planner unit tests: what AWS would hold after an apply."""
+
+from __future__ import annotations
+
+import copy
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from reconciler.addressing import Address
+from reconciler.frozen import thaw
+from reconciler.handlers.base import Desired, Live
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import Snapshot, plan_from_snapshot
+from reconciler.spec.expand import expand
+from reconciler.spec.validate import StackSpec, load_stack
+
+REGION, ACCOUNT = "us-east-1", "123456789012"
+
+STACK = """
+apiVersion: reconciler/v1
+kind: Stack
+name: demo
+spec: {region: us-east-1, prune: PRUNE, tags: {team: ml}}
+"""
+MODEL = """
+apiVersion: reconciler/v1
+kind: Model
+name: churn
+spec:
+  executionRoleArn: arn:aws:iam::123456789012:role/Exec
+  primaryContainer: {image: "123.dkr.ecr.us-east-1.amazonaws.com/xgb:1", modelDataUrl: "MODEL_DATA"}
+"""
+ENDPOINT = """
+apiVersion: reconciler/v1
+kind: Endpoint
+name: churn
+spec:
+  productionVariants:
+    - {variantName: a, modelName: "${Model.churn.name}", instanceType: INSTANCE, initialInstanceCount: COUNT_A,
+       initialVariantWeight: WEIGHT_A}
+    - {variantName: b, modelName: "${Model.churn.name}", instanceType: ml.m5.large, initialInstanceCount: 1,
+       initialVariantWeight: WEIGHT_B}
+"""
+
+
+def write_stack(root: Path, *, prune: bool = True, model_data: str = "s3://b/m1.tar.gz",
+                instance: str = "ml.m5.large", count_a: int = 2, weight_a: float = 0.5, weight_b: float = 0.5,
+                endpoint: bool = True) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for f in root.glob("*.yaml"):
+        f.unlink()
+    (root / "stack.yaml").write_text(textwrap.dedent(STACK).replace("PRUNE", str(prune).lower()))
+    (root / "model.yaml").write_text(textwrap.dedent(MODEL).replace("MODEL_DATA", model_data))
+    if endpoint:
+        text = (textwrap.dedent(ENDPOINT).replace("INSTANCE", instance).replace("COUNT_A", str(count_a))
+                .replace("WEIGHT_A", str(weight_a)).replace("WEIGHT_B", str(weight_b)))
+        (root / "endpoint.yaml").write_text(text)
+    return root
+
+
+def arn(type_: str, name: str) -> str:
+    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:{type_}/{name}"
+
+
+def live_from_desired(d: Desired, stack: str) -> Live:
+    """The live resource AWS holds right after the planner's own steps created `d`."""
+    request = thaw(d.request)
+    tags = d.tags(stack)
+    if d.address.type == "model":
+        data = {**request, "ModelArn": arn("model", d.address.name)}
+    elif d.address.type == "endpoint-config":
+        data = {**request, "EndpointConfigArn": arn("endpoint-config", d.address.name)}
+    else:
+        variants = thaw(d.comparable["variants"])
+        data = {
+            "EndpointName": d.address.name,
+            "EndpointArn": arn("endpoint", d.address.name),
+            "EndpointConfigName": request["EndpointConfigName"],
+            "EndpointStatus": "InService",
+            "ProductionVariants": [
+                {"VariantName": v, "CurrentWeight": t["weight"], "DesiredWeight": t["weight"],
+                 "CurrentInstanceCount": t.get("instanceCount"), "DesiredInstanceCount": t.get("instanceCount")}
+                for v, t in variants.items()
+            ],
+        }
+    return Live(d.address, data.get("ModelArn") or data.get("EndpointConfigArn") or data["EndpointArn"], tags,
+                copy.deepcopy(data))
+
+
+def desired_of(stack: StackSpec) -> dict[Address, Desired]:
+    return {d.address: d for d in expand(stack, REGION, ACCOUNT)}
+
+
+def applied_state(root: Path) -> dict[Address, Live]:
+    stack = load_stack(root)
+    return {a: live_from_desired(d, stack.stack.name) for a, d in desired_of(stack).items()}
+
+
+class NoClients:
+    """Stands in for AWS: a unit test must never reach it."""
+
+    region = REGION
+    read_only = True
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"unit test reached AWS through clients.{name}")
+
+
+def plan_for(root: Path, live: dict[Address, Live]) -> tuple[Plan, Snapshot]:
+    stack = load_stack(root)
+    snap = Snapshot(stack, REGION, ACCOUNT, NoClients(), desired_of(stack), dict(live))  # type: ignore[arg-type]
+    return plan_from_snapshot(snap), snap
+
+
+def operations(plan: Plan) -> list[str]:
+    return [s.operation for s in plan.steps]
