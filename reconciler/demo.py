@@ -1,0 +1,270 @@
+"""`reconciler demo`: the whole story on an in-process sandbox, through the real CLI.
+
+It copies the example stack to a temporary directory, starts the sandbox on 127.0.0.1
+with a compressed clock, and runs validate, plan and apply through create, a weight-only
+change, an instance-type change, a model change, out-of-band drift, a stale plan, a
+rollout SageMaker rolls back, and prune, showing each plan and checking that every apply
+converges (the next plan is empty). Nothing touches real AWS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+Out = Callable[[str], None]
+
+STACK = """\
+apiVersion: reconciler/v1
+kind: Stack
+name: demo
+spec:
+  region: us-east-1
+  prune: true
+  tags: {team: ml-platform}
+"""
+MODELS = """\
+apiVersion: reconciler/v1
+kind: Model
+name: churn-xgb
+spec:
+  executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+  primaryContainer:
+    image: 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1
+    modelDataUrl: s3://ml-artifacts/churn/xgb/MODEL_VERSION/model.tar.gz
+"""
+ENDPOINT = """\
+apiVersion: reconciler/v1
+kind: Endpoint
+name: churn
+spec:
+  productionVariants:
+    - variantName: champion
+      modelName: ${Model.churn-xgb.name}
+      instanceType: INSTANCE_TYPE
+      initialInstanceCount: 2
+      initialVariantWeight: WEIGHT_A
+    - variantName: challenger
+      modelName: ${Model.churn-xgb.name}
+      instanceType: ml.m5.large
+      initialInstanceCount: 1
+      initialVariantWeight: WEIGHT_B
+"""
+
+
+@contextlib.contextmanager
+def _env(values: dict[str, str]) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class Story:
+    def __init__(self, out: Out, root: Path, sandbox_url: str) -> None:
+        self.out = out
+        self.root = root
+        self.url = sandbox_url
+        self.failures: list[str] = []
+        self.state = {"MODEL_VERSION": "2026-11-01", "INSTANCE_TYPE": "ml.m5.large", "WEIGHT_A": "0.5",
+                      "WEIGHT_B": "0.5"}
+        self.endpoint = True
+        self.time_scale = 1.0
+
+    def write(self) -> None:
+        for f in self.root.glob("*.yaml"):
+            f.unlink()
+        (self.root / "stack.yaml").write_text(STACK)
+        (self.root / "models.yaml").write_text(self._fill(MODELS))
+        if self.endpoint:
+            (self.root / "endpoint.yaml").write_text(self._fill(ENDPOINT))
+
+    def _fill(self, text: str) -> str:
+        for k, v in self.state.items():
+            text = text.replace(k, v)
+        return text
+
+    def heading(self, title: str) -> None:
+        self.out("")
+        self.out("=" * 78)
+        self.out(title)
+        self.out("=" * 78)
+
+    def cli(self, *args: str, show: bool = True) -> tuple[int, str]:
+        from reconciler.cli import main
+
+        buf, ebuf = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(ebuf):
+            code = main(list(args))
+        text = buf.getvalue() + ebuf.getvalue()
+        if show:
+            self.out(f"$ reconciler {' '.join(args)}")
+            for line in text.rstrip("\n").splitlines():
+                self.out("  " + line)
+            self.out(f"  (exit {code})")
+        return code, text
+
+    def expect(self, what: str, ok: bool) -> None:
+        self.out(f"  {'ok' if ok else 'UNEXPECTED'}: {what}")
+        if not ok:
+            self.failures.append(what)
+
+    def converged(self) -> None:
+        code, text = self.cli("plan", str(self.root), "--detailed-exitcode", show=False)
+        self.expect("the next plan is empty (apply converged)", code == 0 and "No changes" in text)
+
+    def steps_of(self, text: str) -> list[str]:
+        return re.findall(r"^\s+\d+\.\s+(\w+)", text, flags=re.M)
+
+
+def run_demo(out: Out, time_scale: float = 3000.0) -> int:
+    try:
+        from reconciler.sandbox import Sandbox, control
+    except ImportError as exc:
+        out(f"error: the demo needs the sandbox extra: pip install -e '.[sandbox]' ({exc})")
+        return 1
+    started = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="reconciler-demo-"))
+    sandbox = Sandbox(time_scale=time_scale)
+    url = sandbox.start()
+    env = {**sandbox.client_env(), "RECONCILER_POLL_INTERVAL": "0.05", "NO_COLOR": "1"}
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(key, None)
+    try:
+        with _env(env):
+            story = Story(out, tmp / "specs", url)
+            story.root.mkdir()
+            story.time_scale = time_scale
+            _run(story, control)
+    finally:
+        sandbox.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    out("")
+    elapsed = time.monotonic() - started
+    if story.failures:
+        out(f"Demo finished with {len(story.failures)} unexpected result(s) in {elapsed:.1f} s:")
+        for f in story.failures:
+            out(f"  - {f}")
+        return 1
+    out(f"Demo complete in {elapsed:.1f} s: every plan was as expected and every apply converged.")
+    return 0
+
+
+def _run(s: Story, control: object) -> None:
+    import boto3
+
+    sm = boto3.client("sagemaker")
+    s.out(f"Sandbox (local AWS emulation) on {s.url}, clock {s.time_scale:g}x faster than real time; "
+          f"stack files in {s.root}.")
+
+    s.heading("1. Create: a model and an A/B endpoint from YAML")
+    s.write()
+    s.cli("validate", str(s.root))
+    code, text = s.cli("plan", str(s.root))
+    s.expect("plan creates model, endpoint config and endpoint",
+             s.steps_of(text) == ["CreateModel", "CreateEndpointConfig", "CreateEndpoint"])
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply succeeded", code == 0)
+    s.converged()
+
+    s.heading("2. Weight-only change: traffic 50/50 -> 80/20, no redeploy")
+    s.state.update(WEIGHT_A="0.8", WEIGHT_B="0.2")
+    s.write()
+    code, text = s.cli("plan", str(s.root))
+    s.expect("one UpdateEndpointWeightsAndCapacities and nothing else",
+             s.steps_of(text) == ["UpdateEndpointWeightsAndCapacities"])
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply succeeded", code == 0)
+    s.converged()
+
+    s.heading("3. Instance-type change: new endpoint config, blue/green UpdateEndpoint, old config collected")
+    s.state.update(INSTANCE_TYPE="ml.c5.xlarge")
+    s.write()
+    code, text = s.cli("plan", str(s.root))
+    s.expect("CreateEndpointConfig -> UpdateEndpoint -> DeleteEndpointConfig",
+             s.steps_of(text) == ["CreateEndpointConfig", "UpdateEndpoint", "DeleteEndpointConfig"])
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply succeeded", code == 0)
+    s.converged()
+
+    s.heading("4. Model change: new model artifact rolls through a new config")
+    s.state.update(MODEL_VERSION="2026-11-20")
+    s.write()
+    code, text = s.cli("plan", str(s.root))
+    s.expect("new model and config, UpdateEndpoint, then old config and model deleted",
+             s.steps_of(text) == ["CreateModel", "CreateEndpointConfig", "UpdateEndpoint", "DeleteEndpointConfig",
+                                  "DeleteModel"])
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply succeeded", code == 0)
+    s.converged()
+
+    s.heading("5. Out-of-band drift: someone moves traffic by hand in the console")
+    sm.update_endpoint_weights_and_capacities(
+        EndpointName="churn", DesiredWeightsAndCapacities=[{"VariantName": "champion", "DesiredWeight": 0.1}])
+    _wait_in_service(sm)
+    code, text = s.cli("drift", str(s.root))
+    s.expect("drift exits 2 and labels the endpoint [drift]", code == 2 and "[drift]" in text)
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply puts git's weights back", code == 0)
+    code, _ = s.cli("drift", str(s.root))
+    s.expect("drift is clean again (exit 0)", code == 0)
+
+    s.heading("6. Stale plan: live changes between plan and apply")
+    s.state.update(WEIGHT_A="0.6", WEIGHT_B="0.4")
+    s.write()
+    plan_file = s.root.parent / "reviewed.plan.json"
+    s.cli("plan", str(s.root), "--out", str(plan_file), show=False)
+    s.out(f"  saved a reviewed plan to {plan_file.name}; now someone changes the endpoint by hand")
+    sm.update_endpoint_weights_and_capacities(
+        EndpointName="churn", DesiredWeightsAndCapacities=[{"VariantName": "challenger", "DesiredWeight": 0.9}])
+    _wait_in_service(sm)
+    code, text = s.cli("apply", str(plan_file))
+    s.expect("the saved plan is refused as stale (exit 1)", code == 1 and "stale" in text)
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("a fresh plan applies", code == 0)
+    s.converged()
+
+    s.heading("7. A rollout SageMaker rolls back: the apply fails loudly")
+    control.fail_next_update(s.url, "churn", reason="Health check failed for variant champion")  # type: ignore[attr-defined]
+    s.state.update(INSTANCE_TYPE="ml.m5.2xlarge")
+    s.write()
+    code, text = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply exits 1 naming the FailureReason", code == 1 and "Health check failed" in text)
+    serving = sm.describe_endpoint(EndpointName="churn")["EndpointConfigName"]
+    s.expect(f"the endpoint still serves its old config ({serving}), which was kept", bool(
+        sm.describe_endpoint_config(EndpointConfigName=serving)))
+    code, text = s.cli("drift", str(s.root))
+    s.expect("drift shows the change as [pending]", code == 2 and "[pending]" in text)
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("once the cause is fixed, the same apply succeeds", code == 0)
+    s.converged()
+
+    s.heading("8. Prune: the endpoint leaves the specs (the Stack has prune: true)")
+    s.endpoint = False
+    s.write()
+    code, text = s.cli("plan", str(s.root))
+    s.expect("DeleteEndpoint before DeleteEndpointConfig", s.steps_of(text) == ["DeleteEndpoint",
+                                                                                 "DeleteEndpointConfig"])
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply succeeded", code == 0)
+    s.converged()
+
+
+def _wait_in_service(sm: object, name: str = "churn") -> None:
+    for _ in range(400):
+        if sm.describe_endpoint(EndpointName=name)["EndpointStatus"] == "InService":  # type: ignore[attr-defined]
+            return
+        time.sleep(0.02)

@@ -1,0 +1,568 @@
+"""JSON Schema generation for spec documents, from botocore's service model plus fragments.
+
+A kind's spec is an AWS create-request shape in lowerCamelCase, so its schema is generated:
+every botocore shape reachable from the kind's request becomes a ``$defs`` entry keyed by the
+shape's name (recursive shapes just work), structures become closed objects, and botocore's
+``min``/``max``/``enum``/``pattern``/``required`` become the matching JSON Schema keywords. The
+hand-written parts (envelope, ``Stack``, extension members) come from
+``reconciler.spec.fragments``.
+
+Rules worth knowing:
+
+- Every string-typed field also accepts a whole-string reference ``${Kind.name.name|arn}``. It is
+  written as ``{"if": <Reference>, "else": <the string schema>}`` rather than ``anyOf`` so that
+  a bad value gets the string schema's own error ("'ml.bogus' is not one of [...]") instead of
+  "is not valid under any of the given schemas".
+- botocore patterns are Java regexes matched against the whole value. They are anchored as
+  ``^(?:...)$`` and kept only if they use syntax Python's ``re`` (which jsonschema uses) and
+  editors' ECMAScript engines read the same way; the others are dropped and listed by
+  ``dropped_patterns()``. Kept patterns can still differ from Java on non-ASCII input: Python's
+  ``\\s``/``\\d``/``\\w`` and ``.`` are Unicode-aware, Java's are ASCII (AWS validates anyway).
+- Output is deterministic (sorted keys, two-space indent, trailing newline), so a test can
+  regenerate the committed ``schemas/`` files and compare them byte for byte.
+
+Run ``python -m reconciler.spec.schemagen --write schemas`` after changing this module, the
+fragments or botocore; ``--check schemas`` exits 1 when the committed files are stale.
+Importing this module is cheap: botocore is loaded on first use, and results are cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import html
+import json
+import re
+import sys
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from reconciler.spec import fragments
+from reconciler.spec.fragments import KIND_SOURCES, REFERENCE_DEF, TAG_MAP_DEF, spec_def_name
+
+if TYPE_CHECKING:
+    from botocore.model import ListShape, MapShape, Shape, StructureShape
+
+KINDS: tuple[str, ...] = ("Stack", "Model", "Endpoint")
+
+DOCUMENT_FILE = "document.schema.json"
+REGENERATE_COMMAND = "python -m reconciler.spec.schemagen --write schemas"
+
+DESCRIPTION_LIMIT = 200
+
+
+def schema_file_name(kind: str) -> str:
+    """The file in ``schemas/`` holding the schema of a document of ``kind``."""
+    return f"{kind.lower()}.schema.json"
+
+
+# --------------------------------------------------------------------------- public API
+
+
+@functools.cache
+def document_schema(kind: str) -> dict[str, Any]:
+    """The complete JSON Schema (draft 2020-12) of a document of ``kind``: envelope plus spec.
+
+    The result is cached and shared: do not mutate it. Raises ``KeyError`` for an unknown kind.
+    """
+    _check_kind(kind)
+    builder = _Builder()
+    spec_ref = builder.kind_spec(kind)
+    schema = _envelope(
+        schema_id=fragments.SCHEMA_BASE_URL + schema_file_name(kind),
+        title=f"reconciler {kind} document",
+        kind_schema={"const": kind, "description": fragments.ENVELOPE_DESCRIPTIONS["kind"]},
+        spec_schema={**spec_ref, "description": fragments.ENVELOPE_DESCRIPTIONS["spec"]},
+    )
+    schema["$defs"] = _used_defs(schema, builder.defs)
+    return schema
+
+
+@functools.cache
+def any_document_schema() -> dict[str, Any]:
+    """The schema of a document of any kind (``document.schema.json``); cached and shared.
+
+    ``kind`` must be one of ``KINDS`` and selects the spec schema with ``if``/``then``, so errors
+    inside a spec are reported against that kind's schema only. Point a YAML language server at
+    this schema for a stack directory (files there mix kinds and may hold several documents).
+    """
+    builder = _Builder()
+    branches = []
+    for kind in KINDS:
+        spec_ref = builder.kind_spec(kind)
+        branches.append(
+            {
+                "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+                "then": {"properties": {"spec": spec_ref}},
+            }
+        )
+    schema = _envelope(
+        schema_id=fragments.SCHEMA_BASE_URL + DOCUMENT_FILE,
+        title="reconciler document",
+        kind_schema={"enum": list(KINDS), "description": fragments.ENVELOPE_DESCRIPTIONS["kind"]},
+        spec_schema={"type": "object", "description": fragments.ENVELOPE_DESCRIPTIONS["spec"]},
+    )
+    schema["allOf"] = branches
+    schema["$defs"] = _used_defs(schema, builder.defs)
+    return schema
+
+
+@functools.cache
+def spec_schema(kind: str) -> dict[str, Any]:
+    """The schema of just the ``spec`` of a ``kind`` document, with its ``$defs`` resolvable.
+
+    Cached and shared: do not mutate it. Raises ``KeyError`` for an unknown kind.
+    """
+    document = document_schema(kind)
+    defs = document["$defs"]
+    return {"$schema": fragments.SCHEMA_DIALECT, **defs[spec_def_name(kind)], "$defs": defs}
+
+
+def generate_all() -> dict[str, str]:
+    """Every schema file: file name -> file text (what ``--write`` writes and ``--check`` compares)."""
+    files = {schema_file_name(kind): _dump(document_schema(kind)) for kind in KINDS}
+    files[DOCUMENT_FILE] = _dump(any_document_schema())
+    return dict(sorted(files.items()))
+
+
+@dataclass(frozen=True, order=True)
+class DroppedPattern:
+    """A botocore pattern left out of the schemas: which shape, the pattern, and why."""
+
+    shape: str
+    pattern: str
+    reason: str
+
+
+@functools.cache
+def dropped_patterns() -> tuple[DroppedPattern, ...]:
+    """The botocore patterns the generated schemas leave out, sorted by shape name."""
+    found: set[DroppedPattern] = set()
+    for kind in KINDS:
+        builder = _Builder()
+        builder.kind_spec(kind)
+        found.update(builder.dropped)
+    return tuple(sorted(found))
+
+
+def convert_pattern(pattern: str) -> tuple[str | None, str | None]:
+    """Translate a botocore (Java, whole-match) pattern: ``(anchored pattern, None)`` when kept,
+    ``(None, reason)`` when it cannot be expressed the same way for Python and ECMAScript."""
+    body = pattern
+    if body.startswith("^"):
+        body = body[1:]
+    if body.endswith("$"):
+        backslashes = len(body[:-1]) - len(body[:-1].rstrip("\\"))
+        if backslashes % 2 == 0:  # an unescaped '$' anchor, not a literal '\$'
+            body = body[:-1]
+    body, reason = _portable(body)
+    if reason is not None:
+        return None, reason
+    anchored = f"^(?:{body})$"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            re.compile(anchored)
+    except (re.error, FutureWarning, DeprecationWarning) as error:
+        return None, f"Python re rejects it: {error}"
+    return anchored, None
+
+
+# --------------------------------------------------------------------------- generation
+
+
+class _Builder:
+    """Accumulates ``$defs`` for one schema file while walking botocore shapes."""
+
+    def __init__(self) -> None:
+        self.defs: dict[str, Any] = {
+            REFERENCE_DEF: _plain(fragments.REFERENCE),
+            TAG_MAP_DEF: _plain(fragments.TAG_MAP),
+        }
+        self.dropped: set[DroppedPattern] = set()
+        self._origin: dict[str, str] = {}
+
+    def kind_spec(self, kind: str) -> dict[str, Any]:
+        """Define the kind's spec schema; returns a ``$ref`` to it."""
+        name = spec_def_name(kind)
+        if name not in self.defs:
+            if kind == "Stack":
+                self.defs[name] = _plain(fragments.STACK_SPEC)
+            else:
+                self.defs[name] = self._generated_spec(kind)
+        return {"$ref": f"#/$defs/{name}"}
+
+    def _generated_spec(self, kind: str) -> dict[str, Any]:
+        from reconciler.spec.shapes import operation_input
+
+        source = KIND_SOURCES[kind]
+        shape = operation_input(source.service, source.operation)
+        missing = set(source.omit) - set(shape.members)
+        if missing:
+            raise ValueError(f"{kind}: omitted members {sorted(missing)} are not in {shape.name}")
+        schema = self._structure(shape, source.service, omit=source.omit)
+        schema["description"] = source.description
+        for key, extension in source.extensions:
+            if key in schema["properties"]:
+                raise ValueError(f"{kind}: extension {key!r} collides with a member of {shape.name}")
+            parent = operation_input(extension.service, extension.operation)
+            member = parent.members[extension.member]
+            schema["properties"][key] = {
+                **self._ref(member, extension.service),
+                "description": extension.description,
+            }
+        return schema
+
+    def _ref(self, shape: Shape, service: str) -> dict[str, Any]:
+        name = shape.name
+        origin = self._origin.get(name)
+        if origin is None:
+            if name in self.defs:
+                raise ValueError(f"botocore shape {name!r} collides with a hand-written definition")
+            self._origin[name] = service
+            self.defs[name] = {}  # placeholder: recursive references resolve to it
+            self.defs[name] = self._define(shape, service)
+        elif origin != service:
+            raise ValueError(f"shape {name!r} exists in both {origin} and {service}; namespace the defs")
+        return {"$ref": f"#/$defs/{name}"}
+
+    def _member(self, member: Shape, service: str) -> dict[str, Any]:
+        schema = self._ref(member, service)
+        description = first_sentence(member.documentation)
+        if description:
+            schema["description"] = description
+        return schema
+
+    def _define(self, shape: Shape, service: str) -> dict[str, Any]:
+        from reconciler.spec.shapes import service_model
+
+        schema = self._body(shape, service)
+        description = first_sentence(service_model(service).shape_for(shape.name).documentation)
+        if description:
+            schema["description"] = description
+        return schema
+
+    def _body(self, shape: Shape, service: str) -> dict[str, Any]:
+        type_name = shape.type_name
+        meta = shape.metadata
+        if type_name == "structure":
+            if getattr(shape, "is_document_type", False):
+                return {}
+            return self._structure(cast("StructureShape", shape), service)
+        if type_name == "list":
+            list_shape = cast("ListShape", shape)
+            return _without_none(
+                {
+                    "type": "array",
+                    "items": self._member(list_shape.member, service),
+                    "minItems": meta.get("min") or None,
+                    "maxItems": meta.get("max"),
+                }
+            )
+        if type_name == "map":
+            map_shape = cast("MapShape", shape)
+            key_schema = self._string_constraints(map_shape.key)
+            key_schema.pop("type", None)
+            return _without_none(
+                {
+                    "type": "object",
+                    "additionalProperties": self._member(map_shape.value, service),
+                    "propertyNames": key_schema or None,
+                    "minProperties": meta.get("min") or None,
+                    "maxProperties": meta.get("max"),
+                }
+            )
+        if type_name == "string":
+            return {"if": {"$ref": f"#/$defs/{REFERENCE_DEF}"}, "else": self._string_constraints(shape)}
+        if type_name in ("integer", "long"):
+            return _without_none({"type": "integer", "minimum": meta.get("min"), "maximum": meta.get("max")})
+        if type_name in ("float", "double"):
+            return _without_none({"type": "number", "minimum": meta.get("min"), "maximum": meta.get("max")})
+        if type_name == "boolean":
+            return {"type": "boolean"}
+        if type_name == "timestamp":
+            return {"type": "string", "format": "date-time"}
+        if type_name == "blob":
+            return {"type": "string"}
+        raise ValueError(f"unsupported botocore shape type {type_name!r} ({shape.name})")
+
+    def _structure(self, shape: StructureShape, service: str, *, omit: Iterable[str] = ()) -> dict[str, Any]:
+        from reconciler.spec.shapes import spec_name
+
+        left_out = set(omit)
+        properties = {
+            spec_name(name): self._member(member, service)
+            for name, member in shape.members.items()
+            if name not in left_out
+        }
+        required = [spec_name(name) for name in shape.required_members if name not in left_out]
+        schema: dict[str, Any] = {"type": "object", "properties": properties}
+        if required:
+            schema["required"] = required
+        if getattr(shape, "is_tagged_union", False):
+            schema["minProperties"] = 1
+            schema["maxProperties"] = 1
+        schema["additionalProperties"] = False
+        return schema
+
+    def _string_constraints(self, shape: Shape) -> dict[str, Any]:
+        meta = shape.metadata
+        schema: dict[str, Any] = {"type": "string"}
+        if shape.enum:
+            schema["enum"] = list(shape.enum)
+        if meta.get("min"):
+            schema["minLength"] = meta["min"]
+        if meta.get("max") is not None:
+            schema["maxLength"] = meta["max"]
+        pattern = meta.get("pattern")
+        if pattern is not None:
+            anchored, reason = convert_pattern(pattern)
+            if anchored is None:
+                self.dropped.add(DroppedPattern(shape.name, pattern, cast(str, reason)))
+            else:
+                schema["pattern"] = anchored
+        return schema
+
+
+def _envelope(
+    *, schema_id: str, title: str, kind_schema: dict[str, Any], spec_schema: dict[str, Any]
+) -> dict[str, Any]:
+    described = fragments.ENVELOPE_DESCRIPTIONS
+    return {
+        "$schema": fragments.SCHEMA_DIALECT,
+        "$id": schema_id,
+        "title": title,
+        "type": "object",
+        "properties": {
+            "apiVersion": {"const": fragments.API_VERSION, "description": described["apiVersion"]},
+            "kind": kind_schema,
+            "name": {"type": "string", "minLength": 1, "description": described["name"]},
+            "spec": spec_schema,
+            "tags": {"$ref": f"#/$defs/{TAG_MAP_DEF}", "description": described["tags"]},
+        },
+        "required": ["apiVersion", "kind", "name", "spec"],
+        "additionalProperties": False,
+    }
+
+
+# --------------------------------------------------------------------------- helpers
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r" ([.,;:!?)])(?=\s|$)")
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+_ABBREVIATIONS = ("e.g", "i.e", "etc", "vs", "approx", "Inc", "Ltd", "No")
+
+
+def first_sentence(documentation: str | None, limit: int = DESCRIPTION_LIMIT) -> str:
+    """The first sentence of botocore HTML documentation as plain text, at most ``limit`` chars."""
+    if not documentation:
+        return ""
+    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", documentation))).strip()
+    text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)  # "<code>X</code> ." -> "X."
+    end = len(text)
+    for match in _SENTENCE_END.finditer(text):
+        last_word = text[: match.start()].rsplit(" ", 1)[-1].lstrip("(")
+        if last_word not in _ABBREVIATIONS:
+            end = match.end()
+            break
+    sentence = text[:end].strip()
+    if len(sentence) > limit:
+        cut = sentence[: limit - 3].rsplit(" ", 1)[0]
+        sentence = cut.rstrip(" ,;:") + "..."
+    return sentence
+
+
+_PORTABLE_GROUPS = ("(?:", "(?=", "(?!", "(?<=", "(?<!")
+# Escapes read the same way by Java, Python and ECMAScript (up to Unicode-awareness of classes).
+_PORTABLE_LETTER_ESCAPES = frozenset("dDsSwWbBnrtfxu123456789")
+_SYNTAX_CHARACTERS = frozenset("^$\\.*+?()[]{}|/")
+_JAVA_ONLY_ESCAPES = {
+    "p": "Unicode property class \\p{...}",
+    "P": "Unicode property class \\P{...}",
+    "h": "Java horizontal whitespace class \\h",
+    "H": "Java class \\H",
+    "v": "\\v (a vertical whitespace class in Java, one character in Python)",
+    "V": "Java class \\V",
+    "R": "Java linebreak matcher \\R",
+    "X": "Java grapheme cluster \\X",
+    "z": "Java end of input \\z",
+    "Z": "end anchor \\Z (differs between Java and Python)",
+    "A": "start anchor \\A (not in ECMAScript)",
+    "G": "Java \\G anchor",
+    "Q": "Java quoting \\Q...\\E",
+    "E": "Java quoting \\Q...\\E",
+    "e": "Java escape character \\e",
+    "c": "control character escape \\c",
+    "N": "named character escape \\N",
+    "0": "Java octal escape \\0",
+}
+
+
+def _portable(pattern: str) -> tuple[str, str | None]:
+    """``pattern`` (a Java regex) rewritten for Python and ECMAScript, and why it cannot be (or None).
+
+    The only rewrite is harmless: identity escapes of punctuation that is not special where it
+    stands (``\\_``, ``\\ ``, ``\\-`` outside a class) lose their backslash, because
+    ECMAScript's unicode mode rejects them while Java and Python read them as the character.
+    """
+    out: list[str] = []
+    index, length = 0, len(pattern)
+    in_class = False
+    while index < length:
+        char = pattern[index]
+        if char == "\\":
+            if index + 1 >= length:
+                return pattern, "trailing backslash"
+            escaped = pattern[index + 1]
+            if escaped in _JAVA_ONLY_ESCAPES:
+                return pattern, _JAVA_ONLY_ESCAPES[escaped]
+            if escaped == "x" and pattern[index + 2 : index + 3] == "{":
+                return pattern, "Java hex escape \\x{...}"
+            if escaped.isalnum():
+                if escaped not in _PORTABLE_LETTER_ESCAPES:
+                    return pattern, f"escape \\{escaped} is not portable"
+                out.append(pattern[index : index + 2])
+            elif escaped in _SYNTAX_CHARACTERS or (in_class and escaped == "-"):
+                out.append(pattern[index : index + 2])
+            elif escaped == "&":
+                return pattern, "escaped '&' (Java class intersection syntax)"
+            else:
+                out.append(escaped)
+            index += 2
+            continue
+        if in_class:
+            if char == "[":
+                return pattern, "nested character class (Java union)"
+            if pattern.startswith("&&", index):
+                return pattern, "character class intersection &&"
+            if char == "]":
+                in_class = False
+            out.append(char)
+            index += 1
+            continue
+        if char == "[":
+            opening = "[^" if pattern.startswith("[^", index) else "["
+            index += len(opening)
+            if pattern[index : index + 1] == "]":
+                return pattern, "']' first in a character class (read differently by Java and Python)"
+            out.append(opening)
+            in_class = True
+            continue
+        if char == "(" and pattern.startswith("(?", index):
+            prefix = next((p for p in _PORTABLE_GROUPS if pattern.startswith(p, index)), None)
+            if prefix is None:
+                return pattern, "group construct (named group, atomic group or inline flags) not portable"
+            out.append(prefix)
+            index += len(prefix)
+            continue
+        quantifier = ""
+        if char in "*+?":
+            quantifier = char
+        elif char == "{":
+            match = re.match(r"\{\d+(,\d*)?\}", pattern[index:])
+            if match is None:
+                return pattern, "'{' that is not a {n,m} quantifier"
+            quantifier = match.group()
+        if quantifier:
+            index += len(quantifier)
+            following = pattern[index : index + 1]
+            if following == "+":
+                return pattern, "possessive quantifier"
+            if following == "?":
+                quantifier += following
+                index += 1
+            out.append(quantifier)
+            continue
+        out.append(char)
+        index += 1
+    if in_class:
+        return pattern, "unterminated character class"
+    return "".join(out), None
+
+
+def _used_defs(root: Mapping[str, Any], defs: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of ``defs`` reachable from ``root`` through local ``$ref``s."""
+    used: dict[str, Any] = {}
+    pending: list[Any] = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, Mapping):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                name = ref.removeprefix("#/$defs/")
+                if name not in used:
+                    used[name] = defs[name]
+                    pending.append(defs[name])
+            pending.extend(value for key, value in node.items() if key != "$defs")
+        elif isinstance(node, list):
+            pending.extend(node)
+    return used
+
+
+def _without_none(schema: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in schema.items() if value is not None}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _dump(schema: Mapping[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise KeyError(f"unknown kind {kind!r} (kinds: {', '.join(KINDS)})")
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m reconciler.spec.schemagen [--write DIR] [--check DIR]``; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m reconciler.spec.schemagen",
+        description="Generate the spec JSON Schemas from botocore's service model.",
+    )
+    parser.add_argument("--write", metavar="DIR", type=Path, help="write the schema files into DIR")
+    parser.add_argument(
+        "--check", metavar="DIR", type=Path, help="exit 1 if the schema files in DIR are not up to date"
+    )
+    args = parser.parse_args(argv)
+    files = generate_all()
+    if args.write is None and args.check is None:
+        for name, text in files.items():
+            print(f"{name}\t{len(text.encode())} bytes")
+        print("(nothing written; use --write DIR or --check DIR)")
+        return 0
+    if args.write is not None:
+        args.write.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            target = args.write / name
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                target.write_text(text, encoding="utf-8", newline="\n")
+                print(f"wrote {target}")
+    if args.check is not None:
+        stale = [
+            name
+            for name, text in files.items()
+            if not (args.check / name).exists() or (args.check / name).read_text(encoding="utf-8") != text
+        ]
+        if stale:
+            print(f"out of date in {args.check}: {', '.join(stale)}; run `{REGENERATE_COMMAND}`")
+            return 1
+        print(f"{len(files)} schema files in {args.check} are up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
