@@ -66,6 +66,8 @@ def apply_plan(plan: Plan, clients: Clients, account: str, hooks: Hooks | None =
     start = time.monotonic()
     checked: set[str] = set()
     total = len(plan.steps)
+    for step in plan.steps:
+        handler_for(Address.parse(step.address).type).check_operation(step)
     for i, step in enumerate(plan.steps, start=1):
         if step.address not in checked:
             verify_fresh(plan, clients, step.address)

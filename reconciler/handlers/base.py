@@ -122,6 +122,15 @@ class Handler(ABC):
     create_order: ClassVar[int]  # lower runs first among creates/updates
     delete_order: ClassVar[int]  # lower runs first among deletes
     describe_on_plan: ClassVar[bool] = False  # must the planner describe it to compare?
+    operations: ClassVar[frozenset[str]]  # the step operations this handler executes
+
+    def check_operation(self, step: Step) -> None:
+        """Refuse a step this handler does not know (a corrupt or foreign plan file)."""
+        if step.operation not in self.operations:
+            from reconciler.errors import ApplyError
+
+            raise ApplyError(f"unknown step {step.operation!r} for {step.address}; the plan file is not one this "
+                             "version of reconciler made")
 
     def arn(self, region: str, account: str, name: str) -> str:
         return f"arn:aws:{self.service}:{region}:{account}:{self.arn_type}/{name}"

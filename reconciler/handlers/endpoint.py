@@ -85,6 +85,7 @@ class EndpointHandler(Handler):
     service = "sagemaker"
     arn_type = "endpoint"
     tagging_type = "sagemaker:endpoint"
+    operations = frozenset({"CreateEndpoint", "UpdateEndpoint", "UpdateEndpointWeightsAndCapacities", "DeleteEndpoint", "AddTags", "DeleteTags"})
     immutable = False
     create_order = 30
     delete_order = 10

@@ -92,6 +92,7 @@ class EndpointConfigHandler(Handler):
     service = "sagemaker"
     arn_type = "endpoint-config"
     tagging_type = "sagemaker:endpoint-config"
+    operations = frozenset({"CreateEndpointConfig", "DeleteEndpointConfig", "AddTags", "DeleteTags"})
     immutable = True
     create_order = 20
     delete_order = 20

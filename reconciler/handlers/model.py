@@ -64,6 +64,7 @@ class ModelHandler(Handler):
     service = "sagemaker"
     arn_type = "model"
     tagging_type = "sagemaker:model"
+    operations = frozenset({"CreateModel", "DeleteModel", "AddTags", "DeleteTags"})
     immutable = True
     create_order = 10
     delete_order = 30

@@ -1,0 +1,18 @@
+"""The local AWS emulation ("sandbox"): moto's server plus SageMaker behaviour moto lacks.
+
+``Sandbox`` serves it over HTTP on 127.0.0.1; ``control`` holds the client helpers
+for its ``/_sandbox/`` control routes. Importing this package does not import moto:
+that happens in ``Sandbox.start()``.
+
+Modules: ``server`` (the server), ``app`` (WSGI middleware and control routes),
+``clock`` (compressed time), ``lifecycle`` (timed endpoint operations),
+``runtime`` (process-wide state and lock), ``variants`` (pure variant shape logic),
+``endpoint_ops`` and ``sagemaker_patches`` (the moto patches), ``control`` (client).
+"""
+
+from __future__ import annotations
+
+from reconciler.sandbox import control
+from reconciler.sandbox.server import Sandbox
+
+__all__ = ["Sandbox", "control"]

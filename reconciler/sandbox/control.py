@@ -1,0 +1,80 @@
+"""Client helpers for the sandbox's control API (``/_sandbox/`` routes), urllib only.
+
+Tests and the demo use these to act as the world outside the reconciler: reset the
+sandbox, compress time, make the next endpoint update fail, or scale a variant as
+Application Auto Scaling would. Every helper returns the JSON answer as a dict and
+raises ``SandboxControlError`` (with the HTTP status) when the sandbox refuses.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_FAILURE_REASON = "Endpoint update failed and was rolled back (failure injected by the sandbox)."
+
+
+class SandboxControlError(RuntimeError):
+    """The sandbox answered a control call with an error status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"sandbox control call failed ({status}): {message}")
+        self.status = status
+        self.message = message
+
+
+def reset(url: str) -> dict[str, Any]:
+    """Forget every AWS resource and all sandbox state (time scale back to the start value)."""
+    return _call(url, "POST", "reset", {})
+
+
+def get_clock(url: str) -> dict[str, Any]:
+    """``{"time_scale": float, "now": ISO-8601 UTC, "elapsed_seconds": float}``."""
+    return _call(url, "GET", "clock", None)
+
+
+def set_time_scale(url: str, time_scale: float) -> dict[str, Any]:
+    """Make sandbox time run ``time_scale`` times faster than wall time from now on."""
+    return _call(url, "POST", "clock", {"time_scale": time_scale})
+
+
+def fail_next_update(url: str, endpoint_name: str, reason: str = DEFAULT_FAILURE_REASON) -> dict[str, Any]:
+    """Make the next UpdateEndpoint of ``endpoint_name`` roll back with FailureReason ``reason``."""
+    return _call(url, "POST", f"endpoints/{_segment(endpoint_name)}/fail-next-update", {"reason": reason})
+
+
+def scale_variant(url: str, endpoint_name: str, variant_name: str, desired_instance_count: int) -> dict[str, Any]:
+    """Set a variant's Desired/CurrentInstanceCount, as the autoscaler would."""
+    body = {"variant": variant_name, "desired_instance_count": desired_instance_count}
+    return _call(url, "POST", f"endpoints/{_segment(endpoint_name)}/scale", body)
+
+
+def _segment(value: str) -> str:
+    return urllib.parse.quote(value, safe="")
+
+
+def _call(url: str, method: str, route: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"{url.rstrip('/')}/_sandbox/{route}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=DEFAULT_TIMEOUT_S) as response:
+            return dict(json.loads(response.read().decode() or "{}"))
+    except urllib.error.HTTPError as error:
+        raise SandboxControlError(error.code, _error_message(error)) from None
+
+
+def _error_message(error: urllib.error.HTTPError) -> str:
+    raw = error.read().decode(errors="replace")
+    try:
+        return str(json.loads(raw).get("error", raw))
+    except (ValueError, AttributeError):
+        return raw or str(error.reason)
