@@ -163,7 +163,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
     from reconciler.plan.planner import caller_account, make_plan
 
     path = Path(args.target)
-    if _is_plan_file(path):
+    from_file = _is_plan_file(path)
+    if from_file:
         try:
             plan = Plan.loads(path.read_text(encoding="utf-8"))
         except (ValueError, KeyError, TypeError) as exc:
@@ -179,7 +180,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
         out(_render_plan(plan, "text").rstrip("\n"))
     if plan.is_empty:
         return EXIT_OK
-    if not _confirm(args.auto_approve):
+    # A saved plan was reviewed when it was made (like `terraform apply PLANFILE`): no prompt.
+    if not from_file and not _confirm(args.auto_approve):
         out("Apply cancelled.")
         return EXIT_ERROR
     out("")
@@ -307,7 +309,7 @@ def _error_lines(exc: BaseException) -> list[str]:
     from reconciler.errors import PlanError, SpecError
 
     if isinstance(exc, SpecError):
-        return [str(d) if d.severity.value == "error" else str(d) for d in exc.diagnostics.sorted()]
+        return [str(d) for d in exc.diagnostics.sorted()]
     if isinstance(exc, PlanError):
         return [f"error: {m}" for m in exc.messages]
     return [f"error: {describe_error(exc)}"]
@@ -341,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             from botocore.exceptions import BotoCoreError, ClientError
         except ImportError:  # pragma: no cover
-            BotoCoreError = ClientError = ()  # type: ignore[assignment,misc]  # noqa: N806
+            BotoCoreError = ClientError = ()  # type: ignore[assignment,misc]
         if isinstance(exc, (BotoCoreError, ClientError)):
             err(f"error: AWS: {_error_lines(exc)[0].removeprefix('error: ')}")
             return EXIT_ERROR

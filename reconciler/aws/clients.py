@@ -55,6 +55,21 @@ class AwsTarget:
     endpoint_url: str | None = None
 
 
+_LOADER: Any = None
+_LOADER_LOCK = threading.Lock()
+
+
+def _shared_loader() -> Any:
+    """One botocore data loader per process: its cache of parsed service models is reused."""
+    global _LOADER
+    with _LOADER_LOCK:
+        if _LOADER is None:
+            import botocore.loaders
+
+            _LOADER = botocore.loaders.create_loader()
+        return _LOADER
+
+
 class ClientFactory:
     """Creates and caches boto3 clients for one AWS target, counting every call."""
 
@@ -69,8 +84,12 @@ class ClientFactory:
     def _boto_session(self) -> Any:
         if self._session is None:
             import boto3
+            import botocore.session
 
-            self._session = boto3.Session(profile_name=self.target.profile, region_name=self.target.region)
+            core = botocore.session.get_session()
+            core.register_component("data_loader", _shared_loader())  # parse service models once per process
+            self._session = boto3.Session(botocore_session=core, profile_name=self.target.profile,
+                                          region_name=self.target.region)
         return self._session
 
     def client(self, service: str, *, read_only: bool) -> Any:

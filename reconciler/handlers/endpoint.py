@@ -19,7 +19,13 @@ from reconciler.errors import ApplyError
 from reconciler.frozen import thaw
 from reconciler.handlers import endpoint_config as cfgmod
 from reconciler.handlers.base import Desired, ExecContext, Handler, Live, PlanContext, ResourcePlan
-from reconciler.handlers.sagemaker_common import call, describe_into, find_by_name, run_simple, with_consistency_retry
+from reconciler.handlers.sagemaker_common import (
+    call,
+    describe_into,
+    find_by_name,
+    run_simple,
+    with_consistency_retry,
+)
 from reconciler.plan.model import Action, Change, Step
 
 TRANSITIONAL = {"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"}
@@ -85,7 +91,8 @@ class EndpointHandler(Handler):
     service = "sagemaker"
     arn_type = "endpoint"
     tagging_type = "sagemaker:endpoint"
-    operations = frozenset({"CreateEndpoint", "UpdateEndpoint", "UpdateEndpointWeightsAndCapacities", "DeleteEndpoint", "AddTags", "DeleteTags"})
+    operations = frozenset({"CreateEndpoint", "UpdateEndpoint", "UpdateEndpointWeightsAndCapacities", "DeleteEndpoint",
+                            "AddTags", "DeleteTags"})
     immutable = False
     create_order = 30
     delete_order = 10
@@ -218,11 +225,14 @@ class EndpointHandler(Handler):
         data.pop("ResponseMetadata", None)
         return data
 
-    def _wait(self, ctx: ExecContext, step: Step, done: Any, timeout: float, what: str) -> dict[str, Any] | None:
+    def _wait(self, ctx: ExecContext, step: Step, done: Any, timeout: float, what: str,
+              quiet_when_done: bool = False) -> dict[str, Any] | None:
         name = step.params["EndpointName"]
         last: list[str] = [""]
 
         def on_poll(data: dict[str, Any] | None, elapsed: float) -> None:
+            if quiet_when_done and done(data):
+                return
             status = "deleted" if data is None else str(data.get("EndpointStatus"))
             message = status
             pending = (data or {}).get("PendingDeploymentSummary") or {}
@@ -241,7 +251,7 @@ class EndpointHandler(Handler):
     def _settle(self, ctx: ExecContext, step: Step) -> None:
         """Wait until the endpoint accepts changes (not Creating/Updating/...)."""
         data = self._wait(ctx, step, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
-                          UPDATE_TIMEOUT, "the endpoint to settle before changing it")
+                          UPDATE_TIMEOUT, "the endpoint to settle before changing it", quiet_when_done=True)
         if data is not None and data.get("EndpointStatus") == "Failed" and step.operation != "DeleteEndpoint":
             raise ApplyError(f"{step.address} is Failed: {data.get('FailureReason', 'no reason given')}")
 

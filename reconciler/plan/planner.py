@@ -101,7 +101,7 @@ def read_snapshot(stack: StackSpec, clients: Clients) -> Snapshot:
     missing = [a for a in desired if a not in live]
     probed = _parallel(lambda a: handler_for(a.type).find(clients, a.name), missing)
     problems: list[str] = []
-    for address, found in zip(missing, probed):
+    for address, found in zip(missing, probed, strict=True):
         if found is None:
             continue
         if tagmod.owned_by(found.tags, stack.stack.name):

@@ -136,7 +136,8 @@ def _schema_message(doc: Document, error: Any, diags: Diagnostics) -> None:
         if len(options) <= 8:
             hint = ": one of " + ", ".join(options)
         else:
-            hint = _suggest(str(error.instance), options) or f" ({len(options)} allowed values; see `reconciler schema`)"
+            hint = _suggest(str(error.instance), options) or (
+                f" ({len(options)} allowed values; see `reconciler schema`)")
         diags.error(f"{where}: {_short(error.instance)} is not a valid value{hint}", doc.pos(path))
         return
     if v == "type":
