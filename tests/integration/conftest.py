@@ -1,0 +1,71 @@
+"""Integration fixtures: one sandbox server over HTTP on 127.0.0.1 for the session, reset per test."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from reconciler.sandbox import Sandbox, control
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    sb = Sandbox(host="127.0.0.1", port=0, time_scale=6000.0)
+    sb.start()
+    try:
+        yield sb
+    finally:
+        sb.stop()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+class Cli:
+    """Runs `reconciler ...` in-process (the real argument parsing and output) against the sandbox."""
+
+    def __init__(self, sandbox: Sandbox, root: Path) -> None:
+        self.sandbox = sandbox
+        self.root = root
+
+    def __call__(self, *args: str) -> Result:
+        from reconciler.cli import main
+
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in args])
+        return Result(code, out.getvalue(), err.getvalue())
+
+    def sagemaker(self) -> object:
+        import boto3
+
+        return boto3.client("sagemaker")
+
+
+@pytest.fixture()
+def cli(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    control.reset(sandbox.url)
+    for key, value in sandbox.client_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("RECONCILER_POLL_INTERVAL", "0.02")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    root = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", root)
+    yield Cli(sandbox, root)

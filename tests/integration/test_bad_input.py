@@ -1,0 +1,167 @@
+"""Bad input: one clear line per problem with file:line:col, exit 1, no traceback, no AWS call."""
+
+from __future__ import annotations
+
+import random
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import REPO, Cli
+
+STACK = "apiVersion: reconciler/v1\nkind: Stack\nname: s\nspec: {region: us-east-1}\n"
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture()
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point AWS at a closed port: any AWS call would fail with a connection error."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+
+
+CASES = {
+    "malformed yaml": ("a.yaml", "apiVersion: reconciler/v1\nkind: Model\nname: [oops\n", "a.yaml:4:1: invalid YAML"),
+    "unknown field": ("m.yaml", """\
+        apiVersion: reconciler/v1
+        kind: Model
+        name: m
+        spec:
+          primaryContainer: {image: x}
+          executionRoleArm: arn:aws:iam::1:role/x
+        """, "m.yaml:6:3: unknown field 'executionRoleArm' in spec (did you mean 'executionRoleArn'?)"),
+    "wrong type": ("e.yaml", """\
+        apiVersion: reconciler/v1
+        kind: Endpoint
+        name: e
+        spec:
+          productionVariants:
+            - {variantName: a, modelName: m, instanceType: ml.m5.large, initialInstanceCount: "2"}
+        """, "e.yaml:6:87: spec.productionVariants[0].initialInstanceCount: expected integer"),
+    "bad enum": ("e.yaml", """\
+        apiVersion: reconciler/v1
+        kind: Endpoint
+        name: e
+        spec:
+          productionVariants:
+            - {variantName: a, modelName: m, instanceType: ml.m5.larg, initialInstanceCount: 1}
+        """, "e.yaml:6:52: spec.productionVariants[0].instanceType: 'ml.m5.larg' is not a valid value "
+             "(did you mean 'ml.m5.large'?)"),
+    "dangling reference": ("e.yaml", """\
+        apiVersion: reconciler/v1
+        kind: Endpoint
+        name: e
+        spec:
+          productionVariants:
+            - variantName: a
+              modelName: ${Model.missing.name}
+              instanceType: ml.m5.large
+              initialInstanceCount: 1
+        """, "e.yaml:7:18: reference ${Model.missing.name} points at Model/missing, which is not defined"),
+    "missing kind": ("k.yaml", "apiVersion: reconciler/v1\nname: x\nspec: {}\n",
+                     "k.yaml:1:1: missing required field 'kind'"),
+    "over-long name": ("m.yaml", f"""\
+        apiVersion: reconciler/v1
+        kind: Model
+        name: {"m" * 60}
+        spec: {{primaryContainer: {{image: x}}}}
+        """, "m.yaml:3:7: Model name '" + "m" * 60 + "' is 60 characters long; the limit is 54"),
+}
+
+
+def _write(root: Path, name: str, body: str) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "stack.yaml").write_text(STACK)
+    (root / name).write_text(textwrap.dedent(body))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("command", ["validate", "plan", "apply"])
+def test_bad_specs_fail_with_a_position_and_no_aws_call(case: str, command: str, tmp_path: Path, offline: None,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    name, body, expected = CASES[case]
+    root = tmp_path / "specs"
+    _write(root, name, body)
+    monkeypatch.chdir(tmp_path)
+    args = [command, "specs"] + (["--auto-approve"] if command == "apply" else [])
+    result = Cli(None, root)(*args)  # type: ignore[arg-type]
+    assert result.code == 1
+    assert expected in result.err.replace("specs/", ""), result.err
+    assert "Traceback" not in result.text
+    assert "Could not connect" not in result.text and "EndpointConnectionError" not in result.text
+
+
+def test_duplicate_names_point_at_both(tmp_path: Path) -> None:
+    root = tmp_path / "specs"
+    doc = "apiVersion: reconciler/v1\nkind: Model\nname: m\nspec: {primaryContainer: {image: x}}\n"
+    _write(root, "m.yaml", doc + "---\n" + doc)
+    result = Cli(None, root)("validate", root)  # type: ignore[arg-type]
+    assert result.code == 1
+    assert "m.yaml:8:7: duplicate Model name 'm' (first defined at" in result.err and "m.yaml:3:7)" in result.err
+
+
+def test_reference_cycle_is_an_error(tmp_path: Path) -> None:
+    from reconciler.errors import SpecError
+    from reconciler.spec.validate import load_stack
+
+    root = tmp_path / "specs"
+    a = """\
+        apiVersion: reconciler/v1
+        kind: Model
+        name: a
+        spec: {primaryContainer: {image: x, environment: {OTHER: "${Model.b.name}"}}}
+        ---
+        apiVersion: reconciler/v1
+        kind: Model
+        name: b
+        spec: {primaryContainer: {image: x, environment: {OTHER: "${Model.a.name}"}}}
+        """
+    _write(root, "m.yaml", a)
+    with pytest.raises(SpecError) as err:
+        load_stack(root)
+    assert any("reference cycle: Model/a -> Model/b -> Model/a" in str(d) for d in err.value.diagnostics)
+
+
+def test_console_script_reports_errors_without_a_traceback(tmp_path: Path) -> None:
+    root = tmp_path / "specs"
+    _write(root, "a.yaml", "kind: [\n")
+    proc = subprocess.run([sys.executable, "-m", "reconciler", "validate", str(root)], capture_output=True,
+                          text=True, timeout=60, cwd=REPO)
+    assert proc.returncode == 1
+    assert "invalid YAML" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_mutated_specs_never_crash(tmp_path: Path) -> None:
+    """Fuzz: random edits of the example specs give exit 0 or 1, never an exception."""
+    from reconciler.cli import main
+
+    sources = {p.name: p.read_text() for p in (REPO / "specs").glob("*.yaml")}
+    rng = random.Random(20261124)
+    alphabet = list(":{}[]-'\"#&*!|>%@` \n\t0123456789abcxyz${}.")
+    root = tmp_path / "specs"
+    root.mkdir()
+    for _ in range(150):
+        for name, text in sources.items():
+            chars = list(text)
+            for _ in range(rng.randint(1, 4)):
+                i = rng.randrange(len(chars))
+                op = rng.random()
+                if op < 0.4:
+                    del chars[i]
+                elif op < 0.8:
+                    chars[i] = rng.choice(alphabet)
+                else:
+                    chars.insert(i, rng.choice(alphabet))
+            (root / name).write_text("".join(chars))
+        assert main(["validate", str(root)]) in (0, 1)
