@@ -23,7 +23,7 @@ def _labels(change: Change, snap: Snapshot) -> tuple[list[str], str]:
     handler = handler_for(address.type)
     if change.action is Action.delete:
         return ["pending"], change.reason or "to be deleted"
-    if live is None or change.action is Action.replace and change.replaces:
+    if live is None or (change.action is Action.replace and change.replaces):
         # Missing: deleted out of band if something else of the same spec still points at it.
         if live is None and desired is not None and _referenced_by_live(snap, address):
             return ["drift"], f"{address} was deleted outside git; apply recreates it"

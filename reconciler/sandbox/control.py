@@ -47,7 +47,9 @@ def fail_next_update(url: str, endpoint_name: str, reason: str = DEFAULT_FAILURE
     return _call(url, "POST", f"endpoints/{_segment(endpoint_name)}/fail-next-update", {"reason": reason})
 
 
-def scale_variant(url: str, endpoint_name: str, variant_name: str, desired_instance_count: int) -> dict[str, Any]:
+def scale_variant(
+    url: str, endpoint_name: str, variant_name: str, desired_instance_count: int
+) -> dict[str, Any]:
     """Set a variant's Desired/CurrentInstanceCount, as the autoscaler would."""
     body = {"variant": variant_name, "desired_instance_count": desired_instance_count}
     return _call(url, "POST", f"endpoints/{_segment(endpoint_name)}/scale", body)

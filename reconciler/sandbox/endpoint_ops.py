@@ -231,7 +231,9 @@ def update_endpoint(
         )
         runtime.armed_failure = None
         endpoint.last_modified_time = now
-        _start(endpoint, OperationKind.UPDATE, update_phases(deployment_config), now, _finish_update(endpoint))
+        _start(
+            endpoint, OperationKind.UPDATE, update_phases(deployment_config), now, _finish_update(endpoint)
+        )
         return str(endpoint.arn)
 
 
@@ -246,7 +248,9 @@ def _finish_update(endpoint: FakeEndpoint) -> Callable[[datetime], None]:
         if not pending.retain_deployment_config:
             runtime.last_deployment_config = pending.deployment_config
         if pending.failure_reason:
-            logger.info("sandbox: update of %s rolled back: %s", endpoint.endpoint_name, pending.failure_reason)
+            logger.info(
+                "sandbox: update of %s rolled back: %s", endpoint.endpoint_name, pending.failure_reason
+            )
             endpoint.failure_reason = pending.failure_reason
         else:
             _deploy(endpoint, runtime, pending)
@@ -261,7 +265,9 @@ def _deploy(endpoint: FakeEndpoint, runtime: EndpointRuntime, pending: PendingUp
     endpoint.production_variants = _targets(
         pending, config.get("ProductionVariants", []), endpoint.production_variants
     )
-    runtime.shadow_variants = _targets(pending, config.get("ShadowProductionVariants", []), runtime.shadow_variants)
+    runtime.shadow_variants = _targets(
+        pending, config.get("ShadowProductionVariants", []), runtime.shadow_variants
+    )
     runtime.config = config
     endpoint.endpoint_config_name = pending.config_name
 

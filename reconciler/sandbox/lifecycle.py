@@ -119,9 +119,7 @@ def update_phases(deployment_config: Mapping[str, Any] | None) -> tuple[TimedPha
     """
     del deployment_config  # every policy currently deploys all at once
     return (
-        TimedPhase(
-            "provision", "Updating", UPDATE_PROVISION_SECONDS, "Creating", "Launching the new fleet."
-        ),
+        TimedPhase("provision", "Updating", UPDATE_PROVISION_SECONDS, "Creating", "Launching the new fleet."),
         TimedPhase(
             "shift-traffic",
             "Updating",

@@ -83,7 +83,9 @@ def _patch_backend() -> None:
     _patch(backend, "create_endpoint", endpoint_ops.create_endpoint)
     _patch(backend, "describe_endpoint", endpoint_ops.describe_endpoint)
     _patch(backend, "update_endpoint", endpoint_ops.update_endpoint)
-    _patch(backend, "update_endpoint_weights_and_capacities", endpoint_ops.update_endpoint_weights_and_capacities)
+    _patch(
+        backend, "update_endpoint_weights_and_capacities", endpoint_ops.update_endpoint_weights_and_capacities
+    )
     _patch(backend, "delete_endpoint", endpoint_ops.delete_endpoint)
     _patch(backend, "list_endpoints", endpoint_ops.ticking(backend.list_endpoints))
     _patch(backend, "add_tags", add_tags)
@@ -124,7 +126,9 @@ def create_endpoint_config(
     """CreateEndpointConfig: rejects duplicates, validates shadow variants, keeps the request."""
     with RUNTIME.lock:
         if endpoint_config_name in backend.endpoint_configs:
-            arn = FakeEndpointConfig.arn_formatter(endpoint_config_name, backend.account_id, backend.region_name)
+            arn = FakeEndpointConfig.arn_formatter(
+                endpoint_config_name, backend.account_id, backend.region_name
+            )
             raise ValidationError(f'Cannot create already existing endpoint configuration "{arn}".')
         shadows = (request or {}).get("ShadowProductionVariants") or []
         _validate_variants(backend, shadows)

@@ -90,10 +90,10 @@ class Sandbox:
         server, thread = self._server, self._thread
         if server is None:
             return
-        server.shutdown()
-        server.server_close()
-        if thread is not None:
+        if thread is not None and thread.is_alive():
+            server.shutdown()  # blocks until serve_forever returns, so only with a live thread
             thread.join(timeout=5)
+        server.server_close()
         self._server, self._thread = None, None
         logger.info("sandbox: stopped")
 
@@ -109,8 +109,8 @@ class Sandbox:
 
     def serve_forever(self) -> None:
         """Serve until KeyboardInterrupt (for ``reconciler sandbox``), then stop cleanly."""
-        self.start()
         try:
+            self.start()
             while self._thread is not None and self._thread.is_alive():
                 self._thread.join(timeout=0.5)
         except KeyboardInterrupt:

@@ -44,7 +44,11 @@ def with_config_defaults(variants: Iterable[Mapping[str, Any]]) -> list[Variant]
 def summary_from_config(variant: Mapping[str, Any]) -> Variant:
     """The live ProductionVariantSummary of a freshly deployed config variant."""
     weight = float(variant.get("InitialVariantWeight", DEFAULT_VARIANT_WEIGHT))
-    summary: Variant = {"VariantName": variant["VariantName"], "CurrentWeight": weight, "DesiredWeight": weight}
+    summary: Variant = {
+        "VariantName": variant["VariantName"],
+        "CurrentWeight": weight,
+        "DesiredWeight": weight,
+    }
     serverless = variant.get("ServerlessConfig")
     if serverless is not None:
         summary["CurrentServerlessConfig"] = copy.deepcopy(serverless)
@@ -199,7 +203,8 @@ def _updated_serverless(variant: Mapping[str, Any], update: Mapping[str, Any]) -
     name = variant["VariantName"]
     if "DesiredServerlessConfig" not in variant:
         raise VariantRequestError(
-            f'ServerlessUpdateConfig can only be specified for serverless variant; "{name}" is not serverless.'
+            f'ServerlessUpdateConfig can only be specified for a serverless variant; "{name}" '
+            "is not serverless."
         )
     config = copy.deepcopy(dict(variant["DesiredServerlessConfig"]))
     for key in ("MaxConcurrency", "ProvisionedConcurrency"):
@@ -208,7 +213,7 @@ def _updated_serverless(variant: Mapping[str, Any], update: Mapping[str, Any]) -
     provisioned = config.get("ProvisionedConcurrency")
     if provisioned is not None and provisioned > config.get("MaxConcurrency", provisioned):
         raise VariantRequestError(
-            f'ProvisionedConcurrency ({provisioned}) must not exceed MaxConcurrency '
+            f"ProvisionedConcurrency ({provisioned}) must not exceed MaxConcurrency "
             f'({config["MaxConcurrency"]}) for variant "{name}".'
         )
     return config
