@@ -23,6 +23,10 @@ def _labels(change: Change, snap: Snapshot) -> tuple[list[str], str]:
     handler = handler_for(address.type)
     if change.action is Action.delete:
         return ["pending"], change.reason or "to be deleted"
+    hook = getattr(handler, "drift_labels", None)
+    if hook is not None:
+        labels, note = hook(snap, address)
+        return labels, note + (f" ({change.reason})" if change.reason else "")
     if live is None or (change.action is Action.replace and change.replaces):
         # Missing: deleted out of band if something else of the same spec still points at it.
         if live is None and desired is not None and _referenced_by_live(snap, address):

@@ -75,7 +75,9 @@ def apply_plan(plan: Plan, clients: Clients, account: str, hooks: Hooks | None =
         hooks.step_started(i, total, step)
         began = time.monotonic()
         try:
-            handler_for(Address.parse(step.address).type).execute(ctx, step)
+            handler = handler_for(Address.parse(step.address).type)
+            handler.execute(ctx, step)
+            handler.record_tags(ctx, step)
         except ReconcilerError as exc:
             hooks.step_failed(step, str(exc))
             raise

@@ -55,12 +55,17 @@ class Desired:
 
 @dataclass
 class Live:
-    """A live AWS resource: its tags, and its describe output once read (`data`)."""
+    """A live AWS resource: its tags, and its describe output once read (`data`).
+
+    `related` holds live resources of other types that belong to this one (an endpoint's
+    scalable targets), keyed by type; the planner fills it after discovery.
+    """
 
     address: Address
     arn: str
     tags: dict[str, str]
     data: dict[str, Any] | None = None
+    related: dict[str, list[Live]] = field(default_factory=dict)
 
     @property
     def spec(self) -> str | None:
@@ -84,6 +89,7 @@ class PlanContext:
     describe: Callable[[Live], Live]  # fills `data` (cached)
     deleting: set[Address] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # live-state limits: the plan is refused
 
     def handler(self, type_: str) -> Handler:
         from reconciler.handlers.registry import handler_for
@@ -93,10 +99,17 @@ class PlanContext:
 
 @dataclass
 class ResourcePlan:
-    """What a handler decided for one resource: the change (if any) and its steps."""
+    """What a handler decided for one resource: the change (if any) and its steps.
+
+    `pre` steps run before any create or update of the plan (e.g. deregistering a scalable
+    target before the UpdateEndpoint that changes its variant's instance type), `steps` in
+    the main phase, `post` steps after every endpoint change has settled.
+    """
 
     change: Change | None = None
     steps: list[Step] = field(default_factory=list)
+    pre: list[Step] = field(default_factory=list)
+    post: list[Step] = field(default_factory=list)
 
 
 @dataclass
@@ -122,6 +135,10 @@ class Handler(ABC):
     create_order: ClassVar[int]  # lower runs first among creates/updates
     delete_order: ClassVar[int]  # lower runs first among deletes
     describe_on_plan: ClassVar[bool] = False  # must the planner describe it to compare?
+    # Child types live only with a parent (an endpoint's scalable targets): they are found by
+    # `discover` from their parents, owned through them, and their creates/updates run after
+    # the parent's changes while their deletes run before them.
+    parent_type: ClassVar[str | None] = None
     operations: ClassVar[frozenset[str]]  # the step operations this handler executes
 
     def check_operation(self, step: Step) -> None:
@@ -178,6 +195,14 @@ class Handler(ABC):
             body["state"] = self.comparable(live)
         return content_hash(body)
 
+    def is_managed(self, live: Live, snapshot: Any) -> bool:
+        """Whether an owned resource that is not desired may be deleted (children: see subclasses)."""
+        return True
+
+    def discover(self, clients: Clients, parents: list[Live], known: dict[Address, Live]) -> list[Live]:
+        """Live children of `parents` (only for child types); [] when there are none."""
+        return []
+
     # --- planning ----------------------------------------------------------------------
     @abstractmethod
     def plan(self, ctx: PlanContext, desired: Desired | None, live: Live | None) -> ResourcePlan:
@@ -189,7 +214,8 @@ class Handler(ABC):
         have = tagmod.visible_tags(live.tags)
         steps: list[Step] = []
         add = {k: v for k, v in want.items() if have.get(k) != v}
-        remove = sorted(k for k in have if k not in want and not k.lower().startswith("aws:"))
+        # Other `reconciler:` keys are bookkeeping written by their own steps (e.g. reconciler:scaling).
+        remove = sorted(k for k in have if k not in want and not k.lower().startswith(("aws:", "reconciler:")))
         if add:
             steps.append(Step("AddTags", str(live.address), {"ResourceArn": live.arn, "Tags": tagmod.to_tag_list(add)},
                               "record tags"))
@@ -202,3 +228,11 @@ class Handler(ABC):
     @abstractmethod
     def execute(self, ctx: ExecContext, step: Step) -> None:
         """Run one step of this type and wait until the resource has settled."""
+
+    def record_tags(self, ctx: ExecContext, step: Step) -> None:
+        """After a successful step, write its ownership tags (SageMaker AddTags on `tag_arn`)."""
+        if step.tags and step.tag_arn:
+            from reconciler.handlers.sagemaker_common import call
+
+            call(ctx.clients.sagemaker, "AddTags",
+                 {"ResourceArn": step.tag_arn, "Tags": tagmod.to_tag_list(thaw(step.tags))})

@@ -41,13 +41,27 @@ ROLLBACK_FAILED_HELP = (
 )
 
 
+def _serverless_entry(config: dict[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if config:
+        if "MaxConcurrency" in config:
+            out["maxConcurrency"] = int(config["MaxConcurrency"])
+        if "ProvisionedConcurrency" in config:
+            out["provisionedConcurrency"] = int(config["ProvisionedConcurrency"])
+    return out
+
+
 def live_variants(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Weights and instance counts per production variant, as DescribeEndpoint reports them."""
+    """Weights and instance counts (or serverless concurrency) per production variant, as DescribeEndpoint
+    reports them (desired values while a change is in flight)."""
     out: dict[str, dict[str, Any]] = {}
     for v in data.get("ProductionVariants") or []:
         weight = v.get("DesiredWeight", v.get("CurrentWeight", 1.0))
         entry: dict[str, Any] = {"weight": float(weight)}
-        if "CurrentServerlessConfig" not in v and "DesiredServerlessConfig" not in v:
+        serverless = v.get("DesiredServerlessConfig") or v.get("CurrentServerlessConfig")
+        if serverless:
+            entry.update(_serverless_entry(serverless))
+        else:
             count = v.get("DesiredInstanceCount", v.get("CurrentInstanceCount"))
             if count is not None:
                 entry["instanceCount"] = int(count)
@@ -55,11 +69,27 @@ def live_variants(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def weight_steps(address: str, name: str, start: dict[str, Any], target: dict[str, Any]) -> list[Step]:
+SCALED_FIELDS = ("instanceCount", "provisionedConcurrency")  # what an autoscaler moves
+
+
+def mask_scaled(variants: dict[str, dict[str, Any]], scaled: set[str]) -> dict[str, dict[str, Any]]:
+    """Variants without the capacity an autoscaler owns (never drift, never pending)."""
+    return {name: {k: v for k, v in entry.items() if not (name in scaled and k in SCALED_FIELDS)}
+            for name, entry in variants.items()}
+
+
+def autoscaled_live(live: Live) -> set[str]:
+    """Variants of a live endpoint registered as scalable targets."""
+    return {str(t.address.name).rsplit("/", 1)[-1] for t in live.related.get("scalable-target", [])}
+
+
+def weight_steps(address: str, name: str, start: dict[str, Any], target: dict[str, Any],
+                 tag_arn: str | None = None) -> list[Step]:
     """UpdateEndpointWeightsAndCapacities calls taking variants from `start` to `target`.
 
     One call can change the weights of several variants but the capacity of only one, so
-    each further capacity change gets its own call.
+    each further capacity change gets its own call. Serverless concurrency changes go in
+    ServerlessUpdateConfig.
     """
     weights: list[dict[str, Any]] = []
     counts: list[dict[str, Any]] = []
@@ -69,19 +99,25 @@ def weight_steps(address: str, name: str, start: dict[str, Any], target: dict[st
             weights.append({"VariantName": variant, "DesiredWeight": want["weight"]})
         if "instanceCount" in want and want.get("instanceCount") != have.get("instanceCount"):
             counts.append({"VariantName": variant, "DesiredInstanceCount": want["instanceCount"]})
+        serverless = {}
+        if "maxConcurrency" in want and want["maxConcurrency"] != have.get("maxConcurrency"):
+            serverless["MaxConcurrency"] = want["maxConcurrency"]
+        if "provisionedConcurrency" in want and want["provisionedConcurrency"] != have.get("provisionedConcurrency"):
+            serverless["ProvisionedConcurrency"] = want["provisionedConcurrency"]
+        if serverless:
+            counts.append({"VariantName": variant, "ServerlessUpdateConfig": serverless})
     calls: list[list[dict[str, Any]]] = []
     first = {e["VariantName"]: dict(e) for e in weights}
+    rest: list[dict[str, Any]] = []
     if counts:
         first.setdefault(counts[0]["VariantName"], {"VariantName": counts[0]["VariantName"]}).update(counts[0])
         rest = counts[1:]
-    else:
-        rest = []
     if first:
         calls.append([first[k] for k in sorted(first)])
     calls.extend([[c] for c in rest])
     return [
         Step("UpdateEndpointWeightsAndCapacities", address, {"EndpointName": name, "DesiredWeightsAndCapacities": c},
-             "change variant weights/capacity in place")
+             "change variant weights/capacity in place", tag_arn=tag_arn)
         for c in calls
     ]
 
@@ -98,23 +134,30 @@ class EndpointHandler(Handler):
     delete_order = 10
     describe_on_plan = True
 
-    def find(self, clients: Any, name: str) -> Live | None:
-        """The endpoint with its tags; None when it does not exist (or has finished deleting)."""
-        return find_by_name(clients.sagemaker, self.type, "DescribeEndpoint", "EndpointName", "EndpointArn", name)
-
     def describe(self, clients: Any, live: Live) -> Live:
         """`live` with DescribeEndpoint output; `data` None when the endpoint is gone."""
         return describe_into(clients.sagemaker, "DescribeEndpoint", "EndpointName", live)
 
     def comparable(self, live: Live) -> dict[str, Any] | None:
-        """Config served, variant weights/counts and user tags; None when missing."""
+        """Config served, variant weights/counts (without autoscaled capacity) and user tags; None when missing."""
         if live.data is None:
             return None
         return {
             "endpointConfigName": live.data.get("EndpointConfigName"),
-            "variants": live_variants(live.data),
+            "variants": mask_scaled(live_variants(live.data), autoscaled_live(live)),
             "tags": tagmod.user_tags(live.tags),
         }
+
+    def find(self, clients: Any, name: str) -> Live | None:
+        """The endpoint with its tags and its variants' scalable targets; None when it does not exist."""
+        live = find_by_name(clients.sagemaker, self.type, "DescribeEndpoint", "EndpointName", "EndpointArn", name)
+        if live is not None:
+            from reconciler.handlers.registry import handler_for
+
+            targets = handler_for("scalable-target").discover(clients, [live], {})
+            if targets:
+                live.related["scalable-target"] = targets
+        return live
 
     # --- planning ----------------------------------------------------------------------
     def _config_start(self, ctx: PlanContext, config_name: str) -> dict[str, Any]:
@@ -131,6 +174,43 @@ class EndpointHandler(Handler):
             return cfgmod.initial_values(thaw(desired_cfg.request))
         return {}
 
+    @staticmethod
+    def _left_alone(ctx: PlanContext, live: Live) -> set[str]:
+        """Variants scaled by a target reconciler does not manage (set up outside git): never fought."""
+        out: set[str] = set()
+        for target in live.related.get("scalable-target", []):
+            handler = ctx.handler(target.address.type)
+            if target.address not in ctx.desired and not handler.is_managed(target, ctx):
+                out.add(target.address.name.rsplit("/", 1)[-1])
+        return out
+
+    def _live_config_request(self, ctx: PlanContext, live: Live) -> dict[str, Any] | None:
+        name = (live.data or {}).get("EndpointConfigName")
+        lv = ctx.live.get(Address("endpoint-config", str(name))) if name else None
+        if lv is None:
+            return None
+        return ctx.handler("endpoint-config").request_of(ctx.describe(lv))  # type: ignore[attr-defined]
+
+    def _check_live_limits(self, ctx: PlanContext, desired: Desired, live: Live) -> None:
+        """Limits that depend on live state: SageMaker rejects these UpdateEndpoint calls."""
+        old = self._live_config_request(ctx, live)
+        if old is None:
+            return
+        new = thaw(ctx.desired[Address("endpoint-config", desired.request["EndpointConfigName"])].request) \
+            if Address("endpoint-config", desired.request["EndpointConfigName"]) in ctx.desired else None
+        if new is None:
+            return
+        where = f"{desired.position}: " if desired.position else ""
+        if old.get("AsyncInferenceConfig") and not new.get("AsyncInferenceConfig"):
+            ctx.errors.append(f"{where}{desired.spec}: asyncInferenceConfig cannot be removed from an existing "
+                              "asynchronous endpoint (SageMaker rejects the UpdateEndpoint); an async endpoint "
+                              "stays async: create a new endpoint for real-time inference")
+        old_serverless = any("ServerlessConfig" in v for v in old.get("ProductionVariants", []))
+        new_serverless = any("ServerlessConfig" in v for v in new.get("ProductionVariants", []))
+        if not old_serverless and new_serverless:
+            ctx.errors.append(f"{where}{desired.spec}: a real-time (instance-based) endpoint cannot become "
+                              "serverless with UpdateEndpoint; create a new endpoint for the serverless variant")
+
     def plan(self, ctx: PlanContext, desired: Desired | None, live: Live | None) -> ResourcePlan:
         """Create, replace (Failed), update via weights or a new config, retag, or delete."""
         if desired is None:
@@ -141,9 +221,12 @@ class EndpointHandler(Handler):
             )
         address = str(desired.address)
         name = desired.address.name
+        arn = self.arn(ctx.region, ctx.account, name)
         config_name = desired.request["EndpointConfigName"]
-        target = thaw(desired.comparable["variants"])
+        scaled_desired = set(thaw(desired.extra.get("autoscaled", {})))
+        target = thaw(desired.comparable["variants"])  # autoscaled capacity already masked
         status = (live.data or {}).get("EndpointStatus") if live else None
+        hash_tag = {tagmod.HASH: desired.state_hash}
         if live is None or status == "Failed":
             steps: list[Step] = []
             action, reason = Action.create, "new endpoint"
@@ -155,7 +238,8 @@ class EndpointHandler(Handler):
             params = {"EndpointName": name, "EndpointConfigName": config_name,
                       "Tags": tagmod.to_tag_list(desired.tags(ctx.stack))}
             steps.append(Step("CreateEndpoint", address, params, "create endpoint and wait until InService"))
-            steps.extend(weight_steps(address, name, self._config_start(ctx, config_name), target))
+            start = mask_scaled(self._config_start(ctx, config_name), scaled_desired)
+            steps.extend(weight_steps(address, name, start, target, arn))
             before = self.comparable(live) if live else None
             return ResourcePlan(Change(address, desired.spec, action, reason, before, desired.comparable), steps)
 
@@ -164,30 +248,56 @@ class EndpointHandler(Handler):
                                 "outcome differs from what was planned")
         if status == "UpdateRollbackFailed":
             ctx.warnings.append(f"{address} is UpdateRollbackFailed. {ROLLBACK_FAILED_HELP}")
+        scaled = scaled_desired | self._left_alone(ctx, live)
+        assert live.data is not None
+        live_all = live_variants(live.data)
         before = self.comparable(live)
         assert before is not None
+        before["variants"] = mask_scaled(live_all, scaled)
         after = thaw(desired.comparable)
-        hash_tag = {tagmod.HASH: desired.state_hash}
+        target = mask_scaled(target, scaled)
         state_steps: list[Step] = []
         if before["endpointConfigName"] != config_name:
-            params: dict[str, Any] = {"EndpointName": name, "EndpointConfigName": config_name,
-                                      "RetainAllVariantProperties": False}
+            self._check_live_limits(ctx, desired, live)
+            params: dict[str, Any] = {"EndpointName": name, "EndpointConfigName": config_name}
+            start = mask_scaled(self._config_start(ctx, config_name), set())
+            retained = scaled & set(live_all) & set(target)
+            if retained:
+                # Keep what the autoscaler set; take weights from the new config only when the spec moves them.
+                params["RetainAllVariantProperties"] = True
+                moved = any(target[v].get("weight") != live_all[v].get("weight") for v in set(live_all) & set(target))
+                if moved:
+                    params["ExcludeRetainedVariantProperties"] = [{"VariantPropertyType": "DesiredWeight"}]
+                expected = {}
+                for v in target:
+                    if v in live_all:
+                        entry = dict(live_all[v])
+                        if moved and v in start:
+                            entry["weight"] = start[v].get("weight", entry.get("weight"))
+                        expected[v] = entry
+                    else:
+                        expected[v] = start.get(v, {})
+            else:
+                params["RetainAllVariantProperties"] = False
+                expected = start
             deployment = thaw(desired.extra.get("deploymentConfig"))
             if deployment:
                 params["DeploymentConfig"] = deployment
             state_steps.append(Step("UpdateEndpoint", address, params,
-                                    "deploy the new endpoint config and wait until InService"))
-            state_steps.extend(weight_steps(address, name, self._config_start(ctx, config_name), target))
+                                    "deploy the new endpoint config and wait until InService", tag_arn=arn))
+            state_steps.extend(weight_steps(address, name, mask_scaled(expected, scaled), target, arn))
             reason = f"serves endpoint config {config_name} (was {before['endpointConfigName']})"
+            if retained:
+                reason += f"; keeps the autoscaled capacity of {', '.join(sorted(retained))}"
         elif before["variants"] != target:
-            state_steps.extend(weight_steps(address, name, before["variants"], target))
-            reason = "only variant weights/instance counts change: updated in place, no redeploy"
+            state_steps.extend(weight_steps(address, name, before["variants"], target, arn))
+            reason = "only variant weights/capacity change: updated in place, no redeploy"
         else:
             reason = ""
         if state_steps:
             last = state_steps[-1]
-            state_steps[-1] = Step(last.operation, last.address, last.params, last.description, hash_tag)
-        tag_steps = [s for s in self.tag_steps(ctx, desired, live)]
+            state_steps[-1] = Step(last.operation, last.address, last.params, last.description, hash_tag, arn)
+        tag_steps = list(self.tag_steps(ctx, desired, live))
         if state_steps:
             tag_steps = self._without_hash(tag_steps)
         if not state_steps and not tag_steps:
@@ -197,6 +307,7 @@ class EndpointHandler(Handler):
                 "records the applied state in its ownership tags"
         elif before["tags"] != after["tags"]:
             reason += "; tags change"
+        after["variants"] = target
         return ResourcePlan(Change(address, desired.spec, Action.update, reason, before, after),
                             state_steps + tag_steps)
 
@@ -255,11 +366,6 @@ class EndpointHandler(Handler):
         if data is not None and data.get("EndpointStatus") == "Failed" and step.operation != "DeleteEndpoint":
             raise ApplyError(f"{step.address} is Failed: {data.get('FailureReason', 'no reason given')}")
 
-    def _record(self, ctx: ExecContext, step: Step, data: dict[str, Any] | None) -> None:
-        if step.tags and data is not None:
-            call(ctx.clients.sagemaker, "AddTags",
-                 {"ResourceArn": data["EndpointArn"], "Tags": tagmod.to_tag_list(thaw(step.tags))})
-
     def execute(self, ctx: ExecContext, step: Step) -> None:
         """Run one endpoint step and follow it until the endpoint has settled."""
         sm = ctx.clients.sagemaker
@@ -279,7 +385,6 @@ class EndpointHandler(Handler):
             data = self._wait(ctx, step, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
                               UPDATE_TIMEOUT, "the deployment to finish")
             self._check_update(step, data)
-            self._record(ctx, step, data)
             return
         if op == "UpdateEndpointWeightsAndCapacities":
             self._settle(ctx, step)
@@ -290,7 +395,6 @@ class EndpointHandler(Handler):
                 status = (data or {}).get("EndpointStatus", "gone")
                 raise ApplyError(f"{step.address}: weights/capacity change ended {status}: "
                                  f"{(data or {}).get('FailureReason', 'no reason given')}")
-            self._record(ctx, step, data)
             return
         if op == "DeleteEndpoint":
             self._settle(ctx, step)

@@ -26,6 +26,7 @@ from reconciler.plan.model import Action, Change, Step
 
 EXCLUDED = {"EndpointConfigName", "Tags"}
 LIVE_VARIANT_FIELDS = ("InitialVariantWeight", "InitialInstanceCount")
+LIVE_SERVERLESS_FIELDS = ("MaxConcurrency", "ProvisionedConcurrency")
 VARIANT_LISTS = ("ProductionVariants", "ShadowProductionVariants")
 
 
@@ -59,12 +60,21 @@ def normalize_request(request: dict[str, Any]) -> dict[str, Any]:
     return r
 
 
+def _without_live_fields(variant: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in variant.items() if k not in LIVE_VARIANT_FIELDS}
+    if "ServerlessConfig" in out:
+        serverless = {k: v for k, v in out["ServerlessConfig"].items() if k not in LIVE_SERVERLESS_FIELDS}
+        out["ServerlessConfig"] = serverless
+    return out
+
+
 def identity(request: dict[str, Any]) -> dict[str, Any]:
-    """What the config's name hashes: the request without live-managed variant values."""
+    """What the config's name hashes: the request without live-managed variant values
+    (weights, instance counts, serverless concurrency: UpdateEndpointWeightsAndCapacities changes those)."""
     r = normalize_request(request)
     for list_name in VARIANT_LISTS:
         if list_name in r:
-            variants = [{k: v for k, v in var.items() if k not in LIVE_VARIANT_FIELDS} for var in r[list_name]]
+            variants = [_without_live_fields(var) for var in r[list_name]]
             r[list_name] = sorted(variants, key=lambda v: str(v.get("VariantName")))
     return r
 
@@ -76,6 +86,11 @@ def initial_values(request: dict[str, Any]) -> dict[str, dict[str, Any]]:
         entry: dict[str, Any] = {"weight": float(v.get("InitialVariantWeight", 1.0))}
         if "InitialInstanceCount" in v:
             entry["instanceCount"] = int(v["InitialInstanceCount"])
+        serverless = v.get("ServerlessConfig") or {}
+        if "MaxConcurrency" in serverless:
+            entry["maxConcurrency"] = int(serverless["MaxConcurrency"])
+        if "ProvisionedConcurrency" in serverless:
+            entry["provisionedConcurrency"] = int(serverless["ProvisionedConcurrency"])
         out[v["VariantName"]] = entry
     return out
 

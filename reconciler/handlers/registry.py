@@ -12,8 +12,12 @@ def handlers() -> dict[str, Handler]:
     from reconciler.handlers.endpoint import EndpointHandler
     from reconciler.handlers.endpoint_config import EndpointConfigHandler
     from reconciler.handlers.model import ModelHandler
+    from reconciler.handlers.scalable_target import ScalableTargetHandler
+    from reconciler.handlers.scaling_policy import ScalingPolicyHandler
+    from reconciler.handlers.scheduled_action import ScheduledActionHandler
 
-    found: list[Handler] = [ModelHandler(), EndpointConfigHandler(), EndpointHandler()]
+    found: list[Handler] = [ModelHandler(), EndpointConfigHandler(), EndpointHandler(), ScalableTargetHandler(),
+                            ScalingPolicyHandler(), ScheduledActionHandler()]
     return {h.type: h for h in found}
 
 
@@ -27,6 +31,8 @@ def handler_for(type_: str) -> Handler:
 def handler_for_arn(arn: str) -> tuple[Handler, str] | None:
     """The handler and resource name for an ARN, or None for a type we do not manage."""
     for handler in handlers().values():
+        if handler.parent_type:
+            continue
         name = handler.name_from_arn(arn)
         if name:
             return handler, name

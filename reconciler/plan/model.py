@@ -79,9 +79,10 @@ class Change:
 class Step:
     """One AWS API call the applier makes, in order.
 
-    `tags` are the ownership tags recorded on the resource after a successful
-    operation that cannot carry tags itself (UpdateEndpoint, UpdateEndpointWeightsAndCapacities):
-    the applier writes them with AddTags as part of the step.
+    `tags` are ownership tags recorded after a successful operation that cannot carry tags
+    itself (UpdateEndpoint, UpdateEndpointWeightsAndCapacities, the autoscaling calls): the
+    applier writes them with AddTags on `tag_arn` (the step's resource, or for autoscaling
+    steps the endpoint they belong to) as part of the step.
     """
 
     operation: str
@@ -89,6 +90,7 @@ class Step:
     params: Mapping[str, Any]
     description: str = ""
     tags: Mapping[str, str] | None = None
+    tag_arn: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", freeze(self.params))
@@ -107,6 +109,8 @@ class Step:
         }
         if self.tags:
             out["tags"] = thaw(self.tags)
+        if self.tag_arn:
+            out["tag_arn"] = self.tag_arn
         return out
 
     @classmethod
@@ -117,6 +121,7 @@ class Step:
             params=data.get("params") or {},
             description=data.get("description", ""),
             tags=data.get("tags"),
+            tag_arn=data.get("tag_arn"),
         )
 
 

@@ -68,7 +68,7 @@ def _parallel(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
 def discover_owned(clients: Clients, stack: str) -> dict[Address, Live]:
     """Every resource tagged with this stack, with its tags, in one paginated tag query."""
     paginator = clients.tagging.get_paginator("get_resources")
-    types = sorted({h.tagging_type for h in handlers().values()})
+    types = sorted({h.tagging_type for h in handlers().values() if h.tagging_type})
     found: dict[Address, Live] = {}
     for page in paginator.paginate(TagFilters=[{"Key": tagmod.STACK, "Values": [stack]}],
                                    ResourceTypeFilters=types, ResourcesPerPage=100):
@@ -124,7 +124,40 @@ def read_snapshot(stack: StackSpec, clients: Clients) -> Snapshot:
     _parallel(snapshot.describe, to_describe)
     for address in [a for a, lv in live.items() if handler_for(a.type).describe_on_plan and lv.data is None]:
         del live[address]  # vanished between discovery and describe
+    discover_children(snapshot)
     return snapshot
+
+
+def discover_children(snap: Snapshot) -> None:
+    """Find child resources (an endpoint's autoscaling) from their owned parents, in dependency order."""
+    pending = [h for h in handlers().values() if h.parent_type]
+    done: set[str] = set()
+    while pending:
+        ready = [h for h in pending if h.parent_type not in {p.type for p in pending}]
+        for handler in ready:
+            parents = [lv for a, lv in snap.live.items() if a.type == handler.parent_type]
+            for child in handler.discover(snap.clients, parents, snap.live):
+                snap.live[child.address] = child
+            done.add(handler.type)
+        pending = [h for h in pending if h.type not in done]
+    link_related(snap.live)
+
+
+def link_related(live: dict[Address, Live]) -> None:
+    """Attach each endpoint's scalable targets to it (`Live.related`)."""
+    for lv in live.values():
+        lv.related.clear()
+    for address, lv in live.items():
+        handler = handler_for(address.type)
+        if handler.parent_type != "endpoint":
+            continue
+        owner = address.name.split("/")[1] if address.name.startswith("endpoint/") else None
+        parent = live.get(Address("endpoint", owner)) if owner else None
+        if parent is not None:
+            parent.related.setdefault(address.type, []).append(lv)
+
+
+STAGE_PRE, STAGE_MAIN, STAGE_POST, STAGE_DELETE = range(4)
 
 
 @dataclass
@@ -132,6 +165,22 @@ class _Planned:
     change: Change | None
     steps: list[Step]
     order: tuple[int, int, int]  # (stage, handler order, position)
+
+
+def _planned(rp: Any, stage: int, handler: Any, position: int) -> list[_Planned]:
+    """Split a ResourcePlan into its staged parts; the change rides with the first part that has steps."""
+    parts = [(STAGE_PRE, rp.pre, handler.delete_order), (stage, rp.steps, handler.create_order if stage != STAGE_DELETE
+                                                           else handler.delete_order),
+             (STAGE_POST, rp.post, handler.create_order)]
+    out: list[_Planned] = []
+    change = rp.change
+    for st, steps, order in parts:
+        if steps:
+            out.append(_Planned(change, list(steps), (st, order, position)))
+            change = None
+    if change is not None:
+        out.append(_Planned(change, [], (stage, handler.create_order, position)))
+    return out
 
 
 def _configs_in_use(snap: Snapshot, deleting: set[Address]) -> set[str]:
@@ -162,8 +211,7 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
     for address, desired in snap.desired.items():
         handler = handler_for(address.type)
         rp = handler.plan(ctx, desired, snap.live.get(address))
-        if rp.change or rp.steps:
-            planned.append(_Planned(rp.change, rp.steps, (0, handler.create_order, index[address])))
+        planned.extend(_planned(rp, STAGE_MAIN, handler, index[address]))
 
     # Owned resources that are not desired: superseded (spec still here) or orphaned (spec gone).
     orphans: list[Orphan] = []
@@ -172,6 +220,11 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
         if address in snap.desired:
             continue
         spec = lv.spec
+        handler = handler_for(address.type)
+        if not handler.is_managed(lv, snap) and (address not in snap.desired) and spec in spec_addresses:
+            ctx.warnings.append(f"{address} is not in {spec}'s spec and was not set up by reconciler; it is "
+                                "left alone (and the capacity it manages is never reset)")
+            continue
         if spec in spec_addresses:
             candidates[address] = "superseded"
         elif snap.stack.stack.prune:
@@ -220,9 +273,13 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
         if address in replaced.values():
             change = None  # folded into the replace change of its successor
         elif change is not None:
-            reason = ("superseded; nothing kept by this plan uses it" if why == "superseded" else why)
+            if handler.parent_type and why == "superseded":
+                reason = "no longer in its Endpoint's autoscaling spec"
+            else:
+                reason = "superseded; nothing kept by this plan uses it" if why == "superseded" else why
             change = Change(change.address, change.spec, change.action, reason, change.before, change.after)
-        planned.append(_Planned(change, rp.steps, (1, handler.delete_order, 0)))
+        rp.change = change
+        planned.extend(_planned(rp, STAGE_DELETE, handler, 0))
 
     for p in planned:
         c = p.change
@@ -232,14 +289,30 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
             p.change = Change(c.address, c.spec, Action.replace, f"replaces {old} ({_what_changed(before, c.after)})",
                               before, c.after, replaces=str(old))
 
+    if ctx.errors:
+        raise PlanError(ctx.errors)
     planned.sort(key=lambda p: p.order)
     changes = [p.change for p in planned if p.change is not None]
-    steps = [s for p in planned for s in p.steps]
+    steps = _record_once([s for p in planned for s in p.steps])
     touched = {Address.parse(s.address) for s in steps}
     fingerprints = {str(a): handler_for(a.type).fingerprint(snap.live.get(a)) for a in sorted(touched)}
     warnings = list(ctx.warnings) + [str(w) for w in snap.stack.warnings.items]
     return Plan(stack=stack_name, region=snap.region, account=snap.account, changes=tuple(changes),
                 steps=tuple(steps), fingerprints=fingerprints, orphans=tuple(orphans), warnings=tuple(warnings))
+
+
+def _record_once(steps: list[Step]) -> list[Step]:
+    """Keep a bookkeeping tag only on the last step that records the same tags on the same ARN."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Step] = []
+    for step in reversed(steps):
+        if step.tags and step.tag_arn:
+            key = (step.tag_arn, repr(sorted(step.tags.items())))
+            if key in seen:
+                step = Step(step.operation, step.address, step.params, step.description)
+            seen.add(key)
+        out.append(step)
+    return list(reversed(out))
 
 
 def _what_changed(before: Any, after: Any) -> str:

@@ -57,10 +57,13 @@ def _expand_model(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
 
 def _expand_endpoint(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     from reconciler.handlers import endpoint_config as cfgmod
-    from reconciler.spec.shapes import deployment_config_shape, operation_input, to_api
+    from reconciler.handlers.endpoint import mask_scaled
+    from reconciler.spec.shapes import deployment_config_shape, operation_input, split_variant_extensions, to_api
 
     spec = substitute(doc.spec, ctx.resolve)
     deployment = spec.pop("deploymentConfig", None)
+    variants, scaling = split_variant_extensions(spec.get("productionVariants") or [])
+    spec["productionVariants"] = variants
     request = to_api(spec, operation_input("sagemaker", "CreateEndpointConfig"))
     config_name = f"{doc.name}-{content_hash(cfgmod.identity(request), HASH_LEN)}"
     tags = ctx.user_tags(doc)
@@ -69,9 +72,17 @@ def _expand_endpoint(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     config_state = content_hash({"name": config_name, "tags": tags})
     config = Desired(config_address, doc.address, {"EndpointConfigName": config_name, **request},
                      cfgmod.to_comparable(request, tags), tags, config_state, position=pos)
-    variants = cfgmod.initial_values(request)
+    children = _expand_autoscaling(doc, request, scaling)
+    autoscaled = {v: d for v, d in ((c.extra["variant"], c.request["ScalableDimension"]) for c in children
+                                    if c.address.type == "scalable-target")}
+    variants = mask_scaled(cfgmod.initial_values(request), set(autoscaled))
     endpoint_comparable = {"endpointConfigName": config_name, "variants": variants, "tags": tags}
-    extra: dict[str, Any] = {}
+    from reconciler.handlers import autoscaling as aas
+
+    extra: dict[str, Any] = {
+        "autoscaled": autoscaled,
+        "scaling_hash": aas.scaling_hash((c.address.type, c.address.name, c.comparable) for c in children),
+    }
     if deployment:
         extra["deploymentConfig"] = to_api(deployment, deployment_config_shape())
     endpoint = Desired(Address("endpoint", doc.name), doc.address,
@@ -79,7 +90,52 @@ def _expand_endpoint(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
                        content_hash(endpoint_comparable), extra=extra, position=pos)
     ctx.names[doc.address] = doc.name
     ctx.arns[doc.address] = ctx.arn("endpoint", doc.name)
-    return [config, endpoint]
+    return [config, endpoint, *children]
+
+
+def _expand_autoscaling(doc: SpecDoc, request: dict[str, Any], scaling: dict[str, Any]) -> list[Desired]:
+    """Scalable targets, scaling policies and scheduled actions of an Endpoint's autoscaled variants."""
+    from reconciler.handlers import autoscaling as aas
+    from reconciler.spec.shapes import policy_to_api, scheduled_action_to_api
+
+    out: list[Desired] = []
+    by_name = {v["VariantName"]: v for v in request.get("ProductionVariants", [])}
+    for index, (variant, spec) in enumerate(scaling.items()):
+        if not spec:
+            continue
+        pos = doc.doc.pos(("spec", "productionVariants", index, "autoscaling"))
+        serverless = "ServerlessConfig" in by_name.get(variant, {})
+        dimension = aas.SERVERLESS_DIMENSION if serverless else aas.INSTANCE_DIMENSION
+        rid = aas.resource_id(doc.name, variant)
+        key = {"ServiceNamespace": aas.NAMESPACE, "ResourceId": rid, "ScalableDimension": dimension}
+        target = {**key, "MinCapacity": spec["minCapacity"], "MaxCapacity": spec["maxCapacity"]}
+        extra = {"endpoint": doc.name, "variant": variant}
+        comparable = aas.target_comparable(target)
+        out.append(Desired(Address("scalable-target", rid), doc.address, target, comparable, {},
+                           content_hash(comparable), extra=extra, position=pos))
+        policies = [policy_to_api(p) for p in spec.get("policies") or []]
+        for shorthand, (policy_name, metric) in aas.SHORTHAND.items():
+            if shorthand in spec:
+                config: dict[str, Any] = {"TargetValue": float(spec[shorthand]),
+                                          "PredefinedMetricSpecification": {"PredefinedMetricType": metric}}
+                if "scaleInCooldown" in spec:
+                    config["ScaleInCooldown"] = spec["scaleInCooldown"]
+                if "scaleOutCooldown" in spec:
+                    config["ScaleOutCooldown"] = spec["scaleOutCooldown"]
+                policies.insert(0, {"PolicyName": policy_name, "PolicyType": "TargetTrackingScaling",
+                                    "TargetTrackingScalingPolicyConfiguration": config})
+        for policy in policies:
+            full = {**key, **policy}
+            comparable = aas.policy_comparable(full)
+            out.append(Desired(Address("scaling-policy", aas.child_name(rid, policy["PolicyName"])), doc.address,
+                               full, comparable, {}, content_hash(comparable), extra=extra, position=pos))
+        for action in spec.get("scheduledActions") or []:
+            full = {**key, **scheduled_action_to_api(action)}
+            comparable = aas.action_comparable(full)
+            name = aas.child_name(rid, full["ScheduledActionName"])
+            out.append(Desired(Address("scheduled-action", name), doc.address, full, comparable, {},
+                               content_hash(comparable), extra=extra, position=pos))
+    return out
 
 
 EXPANDERS: dict[str, Callable[[ExpandContext, SpecDoc], list[Desired]]] = {

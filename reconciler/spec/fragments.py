@@ -4,14 +4,23 @@ Everything a spec kind accepts comes from botocore's service model except what t
 declares as data:
 
 - the document envelope constants (``apiVersion``, the reference syntax, tag maps);
+- ``SERVICES``: the botocore services the schemas draw shapes from, in precedence order. A shape
+  of the first service keeps its name as its ``$defs`` key; a shape of a later service whose name
+  is also a shape of an earlier service (or a hand-written definition) is namespaced as
+  ``<ServiceId>.<Shape>`` (``ApplicationAutoScaling.MetricName``), so definitions never collide;
 - ``KIND_SOURCES``: which AWS create-request shape a generated kind's ``spec`` is, which of its
-  members are left out (the name is derived from the document, tags come from ``tags:``), and the
-  extension members added on top (each generated from a member of another botocore shape);
+  members are left out (the name is derived from the document, tags come from ``tags:``), the
+  extension members added on top (each generated from a member of another botocore shape), and
+  the nested extensions (hand-written members added to one structure inside the request);
+- ``ENDPOINT_VARIANT_EXTENSION``: the Endpoint variant ``autoscaling`` member (Application Auto
+  Scaling scalable target, target-tracking shorthand, scaling policies and scheduled actions);
+  ``SCALING_POLICY`` and ``SCHEDULED_ACTION`` are the generated request shapes it refers to;
 - ``STACK_SPEC``: the ``Stack`` kind, whose spec is entirely hand-written settings.
 
 ``reconciler.spec.schemagen`` merges these with the generated shapes; ``reconciler.spec.shapes``
-uses ``KIND_SOURCES`` to find a kind's botocore shape. Keeping the fragments as plain data means
-adding an extension (e.g. variant ``autoscaling``) is an entry here, not new generator code.
+uses ``KIND_SOURCES``, ``SCALING_POLICY`` and ``SCHEDULED_ACTION`` to find the botocore shapes
+spec values convert to. Keeping the fragments as plain data means adding an extension is an entry
+here, not new generator code.
 """
 
 from __future__ import annotations
@@ -37,6 +46,9 @@ ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
 REFERENCE_DEF = "Reference"
 TAG_MAP_DEF = "TagMap"
 
+# Botocore services the schemas use, in precedence order (see the module docstring).
+SERVICES: tuple[str, ...] = ("sagemaker", "application-autoscaling")
+
 
 def spec_def_name(kind: str) -> str:
     """The $defs key of a kind's spec schema (``Model`` -> ``ModelSpec``)."""
@@ -55,10 +67,10 @@ class MemberSource:
 
 @dataclass(frozen=True)
 class KindSource:
-    """A generated kind: an operation's input shape, minus ``omit``, plus ``extensions``.
+    """A generated kind: an operation's input shape, minus ``omit``, plus ``extensions`` and ``nested``.
 
     ``omit`` holds API (CamelCase) member names; ``extensions`` maps lowerCamelCase spec keys to
-    their sources, in the order they are documented.
+    their sources, in the order they are documented; ``nested`` extends structures inside the shape.
     """
 
     service: str
@@ -66,7 +78,153 @@ class KindSource:
     omit: tuple[str, ...]
     extensions: tuple[tuple[str, MemberSource], ...]
     description: str
+    nested: tuple[NestedExtension, ...] = ()
 
+
+@dataclass(frozen=True)
+class RequestDef:
+    """A generated ``$defs`` entry named ``def_name``: an operation's input shape in spec
+    (lowerCamelCase) form, minus the API members in ``omit`` (which the reconciler fills in)."""
+
+    def_name: str
+    service: str
+    operation: str
+    omit: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class NestedExtension:
+    """Hand-written members added to one structure inside a kind's request shape.
+
+    ``path`` holds API member names leading from the kind's request shape to the structure; lists
+    and maps on the way are entered transparently (``("ProductionVariants",)`` reaches
+    ``ProductionVariant`` through ``ProductionVariantList``). Only that occurrence is extended: the
+    structure is copied to the ``$defs`` entry ``def_name`` with ``members`` (lowerCamelCase key ->
+    JSON Schema) added, so other uses of the same shape (``ShadowProductionVariants``) keep the plain
+    definition. The member schemas may ``$ref`` the hand-written ``defs`` and the generated
+    ``requests`` declared here.
+    """
+
+    path: tuple[str, ...]
+    def_name: str
+    members: tuple[tuple[str, Mapping[str, Any]], ...]
+    defs: Mapping[str, Mapping[str, Any]]
+    requests: tuple[RequestDef, ...]
+    description: str
+
+
+# The members of an Application Auto Scaling request that identify the scalable target; the
+# reconciler derives them from the endpoint and variant, so specs never carry them.
+AAS_TARGET_MEMBERS: tuple[str, ...] = ("ServiceNamespace", "ResourceId", "ScalableDimension")
+
+SCALING_POLICY = RequestDef(
+    def_name="ScalingPolicySpec",
+    service="application-autoscaling",
+    operation="PutScalingPolicy",
+    omit=AAS_TARGET_MEMBERS,
+    description=(
+        "A scaling policy of the variant: the Application Auto Scaling PutScalingPolicy request in "
+        "lowerCamelCase, without serviceNamespace, resourceId and scalableDimension."
+    ),
+)
+
+SCHEDULED_ACTION = RequestDef(
+    def_name="ScheduledActionSpec",
+    service="application-autoscaling",
+    operation="PutScheduledAction",
+    omit=AAS_TARGET_MEMBERS,
+    description=(
+        "A scheduled capacity change of the variant: the Application Auto Scaling PutScheduledAction "
+        "request in lowerCamelCase, without serviceNamespace, resourceId and scalableDimension."
+    ),
+)
+
+AUTOSCALING_DEF = "AutoscalingSpec"
+AUTOSCALING_KEY = "autoscaling"
+
+AUTOSCALING: Mapping[str, Any] = MappingProxyType(
+    {
+        "type": "object",
+        "description": (
+            "Application Auto Scaling of the variant: its scalable target's capacity range, a "
+            "target-tracking shorthand, scaling policies and scheduled actions."
+        ),
+        "properties": {
+            "minCapacity": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Minimum capacity of the scalable target (RegisterScalableTarget MinCapacity).",
+            },
+            "maxCapacity": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Maximum capacity of the scalable target (RegisterScalableTarget MaxCapacity).",
+            },
+            "targetInvocationsPerInstance": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "description": (
+                    "Shorthand for a target-tracking policy on SageMakerVariantInvocationsPerInstance "
+                    "(instance variants)."
+                ),
+            },
+            "targetProvisionedConcurrencyUtilization": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": 1,
+                "description": (
+                    "Shorthand for a target-tracking policy on "
+                    "SageMakerVariantProvisionedConcurrencyUtilization (serverless variants), in (0, 1]."
+                ),
+            },
+            "scaleInCooldown": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Scale-in cooldown of the shorthand policy, in seconds.",
+            },
+            "scaleOutCooldown": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Scale-out cooldown of the shorthand policy, in seconds.",
+            },
+            "policies": {
+                "type": "array",
+                "items": {"$ref": f"#/$defs/{SCALING_POLICY.def_name}"},
+                "description": "Scaling policies in the PutScalingPolicy request shape.",
+            },
+            "scheduledActions": {
+                "type": "array",
+                "items": {"$ref": f"#/$defs/{SCHEDULED_ACTION.def_name}"},
+                "description": "Scheduled actions in the PutScheduledAction request shape.",
+            },
+        },
+        "required": ["minCapacity", "maxCapacity"],
+        "additionalProperties": False,
+    }
+)
+
+ENDPOINT_VARIANT_EXTENSION = NestedExtension(
+    path=("ProductionVariants",),
+    def_name="ProductionVariantSpec",
+    members=(
+        (
+            AUTOSCALING_KEY,
+            MappingProxyType(
+                {
+                    "$ref": f"#/$defs/{AUTOSCALING_DEF}",
+                    "description": (
+                        "Application Auto Scaling for this variant (scalable target, scaling policies, "
+                        "scheduled actions); a reconciler extension, not sent to CreateEndpointConfig."
+                    ),
+                }
+            ),
+        ),
+    ),
+    defs=MappingProxyType({AUTOSCALING_DEF: AUTOSCALING}),
+    requests=(SCALING_POLICY, SCHEDULED_ACTION),
+    description="A production variant: the ProductionVariant shape in lowerCamelCase plus autoscaling.",
+)
 
 KIND_SOURCES: Mapping[str, KindSource] = MappingProxyType(
     {
@@ -101,8 +259,10 @@ KIND_SOURCES: Mapping[str, KindSource] = MappingProxyType(
             ),
             description=(
                 "A SageMaker endpoint and its endpoint configuration: the CreateEndpointConfig request "
-                "in lowerCamelCase, without endpointConfigName and tags, plus deploymentConfig."
+                "in lowerCamelCase, without endpointConfigName and tags, plus deploymentConfig and "
+                "per-variant autoscaling."
             ),
+            nested=(ENDPOINT_VARIANT_EXTENSION,),
         ),
     }
 )

@@ -50,8 +50,33 @@ def _check_model(doc: SpecDoc, diags: Diagnostics) -> None:
                     doc.doc.pos(("spec",)))
 
 
-def _check_endpoint(doc: SpecDoc, diags: Diagnostics) -> None:
+# Instance families with local NVMe instance storage: SageMaker rejects a KmsKeyId with them.
+NVME_FAMILIES = {
+    "c5d", "c6gd", "m5d", "m6gd", "r5d", "r6gd", "r7gd", "g4dn", "g5", "g6", "g6e", "g7e", "p3dn", "p4d", "p4de",
+    "p5", "p5e", "p5en", "p6-b200", "p6-b300", "p6e-gb200", "dl1", "trn1", "trn1n", "trn2",
+}
+SERVERLESS_MEMORY = (1024, 6144, 1024)  # min, max, step
+
+
+def _family(instance_type: str) -> str:
+    parts = str(instance_type).split(".")
+    return parts[1] if len(parts) == 3 else ""
+
+
+def _referenced_model(variant: dict[str, Any], docs: dict[str, SpecDoc]) -> SpecDoc | None:
+    from reconciler.spec.references import REFERENCE
+
+    match = REFERENCE.fullmatch(str(variant.get("modelName", "")))
+    if match and match.group(1) == "Model":
+        return docs.get(f"Model/{match.group(2)}")
+    return None
+
+
+def _check_endpoint(doc: SpecDoc, diags: Diagnostics, docs: dict[str, SpecDoc]) -> None:
     spec = doc.spec
+    pos = doc.doc.pos
+    variants = spec.get("productionVariants") or []
+    shadows = spec.get("shadowProductionVariants") or []
     seen: dict[str, tuple[Any, ...]] = {}
     for list_name in ("productionVariants", "shadowProductionVariants"):
         for i, variant in enumerate(spec.get(list_name) or []):
@@ -59,27 +84,173 @@ def _check_endpoint(doc: SpecDoc, diags: Diagnostics) -> None:
             name = variant.get("variantName")
             if name in seen:
                 diags.error(f"duplicate variantName '{name}' (variant names must be unique across production "
-                            "and shadow variants)", doc.doc.pos((*path, "variantName")))
+                            "and shadow variants)", pos((*path, "variantName")))
             elif name is not None:
                 seen[name] = path
             serverless = "serverlessConfig" in variant
             if not serverless and "instanceType" not in variant:
                 diags.error(f"variant '{name}' needs instanceType (or serverlessConfig for a serverless variant)",
-                            doc.doc.pos(path))
+                            pos(path))
             if not serverless and "initialInstanceCount" not in variant and "managedInstanceScaling" not in variant:
-                diags.error(f"variant '{name}' needs initialInstanceCount", doc.doc.pos(path))
+                diags.error(f"variant '{name}' needs initialInstanceCount", pos(path))
             if serverless and "instanceType" in variant:
                 diags.error(f"variant '{name}' sets both instanceType and serverlessConfig; a variant is either "
-                            "instance-based or serverless", doc.doc.pos((*path, "instanceType")))
+                            "instance-based or serverless", pos((*path, "instanceType")))
+    weights = [v.get("initialVariantWeight", 1.0) for v in variants]
+    if variants and all(isinstance(w, (int, float)) and w == 0 for w in weights):
+        diags.error("every production variant has initialVariantWeight 0: at least one must receive traffic",
+                    pos(("spec", "productionVariants")))
+    if shadows and (len(variants) != 1 or len(shadows) != 1):
+        diags.error(f"shadow variants need exactly one production and one shadow variant (found {len(variants)} "
+                    f"production, {len(shadows)} shadow)", pos(("spec", "shadowProductionVariants")))
+    if spec.get("kmsKeyId"):
+        for list_name in ("productionVariants", "shadowProductionVariants"):
+            for i, v in enumerate(spec.get(list_name) or []):
+                if _family(v.get("instanceType", "")) in NVME_FAMILIES:
+                    diags.error(f"kmsKeyId cannot be used with {v['instanceType']} (variant '{v.get('variantName')}'):"
+                                " instance types with local NVMe storage encrypt it in hardware and SageMaker rejects "
+                                "a KMS key", pos(("spec", list_name, i, "instanceType")))
+    _check_serverless(doc, diags, docs)
+    for i, variant in enumerate(variants):
+        if "autoscaling" in variant:
+            _check_autoscaling(doc, diags, i, variant)
 
 
-CHECKS: dict[str, Callable[[SpecDoc, Diagnostics], None]] = {
-    "Model": _check_model,
+def _check_serverless(doc: SpecDoc, diags: Diagnostics, docs: dict[str, SpecDoc]) -> None:
+    spec = doc.spec
+    pos = doc.doc.pos
+    variants = spec.get("productionVariants") or []
+    serverless = [(i, v) for i, v in enumerate(variants) if "serverlessConfig" in v]
+    if not serverless:
+        return
+    first = serverless[0][0]
+    where = ("spec", "productionVariants", first, "serverlessConfig")
+    for i, v in serverless:
+        cfg = v["serverlessConfig"]
+        cpath = ("spec", "productionVariants", i, "serverlessConfig")
+        memory = cfg.get("memorySizeInMB")
+        low, high, step = SERVERLESS_MEMORY
+        if isinstance(memory, int) and low <= memory <= high and memory % step:
+            diags.error(f"serverlessConfig.memorySizeInMB {memory} is not allowed: use {low} to {high} MB in 1 GB "
+                        "steps (1024, 2048, 3072, 4096, 5120, 6144)", pos((*cpath, "memorySizeInMB")))
+        provisioned, maximum = cfg.get("provisionedConcurrency"), cfg.get("maxConcurrency")
+        if isinstance(provisioned, int) and isinstance(maximum, int) and provisioned > maximum:
+            diags.error(f"serverlessConfig.provisionedConcurrency {provisioned} exceeds maxConcurrency {maximum}",
+                        pos((*cpath, "provisionedConcurrency")))
+        model = _referenced_model(v, docs)
+        if model is not None:
+            _check_serverless_model(doc, model, v, i, diags)
+    if len(variants) > 1:
+        diags.error(f"a serverless endpoint has exactly one production variant (found {len(variants)})",
+                    pos(("spec", "productionVariants")))
+    excluded = {
+        "dataCaptureConfig": "data capture", "kmsKeyId": "a KMS key", "vpcConfig": "a VPC",
+        "enableNetworkIsolation": "network isolation", "shadowProductionVariants": "shadow variants",
+        "asyncInferenceConfig": "asynchronous inference",
+    }
+    for key, what in excluded.items():
+        value = spec.get(key)
+        if value not in (None, False, [], {}):
+            diags.error(f"serverless endpoints do not support {what} ({key}); see the serverless variant at "
+                        f"{pos(where)}", pos(("spec", key)))
+
+
+def _check_serverless_model(doc: SpecDoc, model: SpecDoc, variant: dict[str, Any], index: int,
+                            diags: Diagnostics) -> None:
+    mspec = model.spec
+    vpos = doc.doc.pos(("spec", "productionVariants", index, "modelName"))
+    name = variant.get("variantName")
+    problems = []
+    if mspec.get("vpcConfig"):
+        problems.append("a VPC (vpcConfig)")
+    if mspec.get("enableNetworkIsolation"):
+        problems.append("network isolation (enableNetworkIsolation)")
+    if len(mspec.get("containers") or []) > 1:
+        problems.append("an inference pipeline (several containers)")
+    containers = ([mspec["primaryContainer"]] if "primaryContainer" in mspec else []) + list(mspec.get("containers")
+                                                                                              or [])
+    if any(c.get("mode") == "MultiModel" for c in containers):
+        problems.append("a multi-model container (mode MultiModel)")
+    if any("modelDataSource" in c for c in containers):
+        problems.append("modelDataSource")
+    for problem in problems:
+        diags.error(f"serverless variant '{name}' serves {model.address}, which uses {problem}: serverless "
+                    "endpoints do not support it", vpos)
+
+
+def _check_autoscaling(doc: SpecDoc, diags: Diagnostics, index: int, variant: dict[str, Any]) -> None:
+    spec = doc.spec
+    scaling = variant["autoscaling"]
+    path = ("spec", "productionVariants", index, "autoscaling")
+    pos = doc.doc.pos
+    name = variant.get("variantName")
+    serverless = "serverlessConfig" in variant
+    low, high = scaling.get("minCapacity"), scaling.get("maxCapacity")
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        diags.error(f"autoscaling.minCapacity {low} is greater than maxCapacity {high}", pos((*path, "minCapacity")))
+    if isinstance(low, int) and low < 1 and not serverless and not spec.get("asyncInferenceConfig"):
+        diags.error(f"autoscaling.minCapacity {low} is below 1: only asynchronous endpoints and serverless "
+                    "provisioned concurrency may scale to 0", pos((*path, "minCapacity")))
+    if serverless:
+        cfg = variant["serverlessConfig"]
+        if "provisionedConcurrency" not in cfg:
+            diags.error(f"variant '{name}' is serverless: its autoscaling scales provisioned concurrency, so "
+                        "serverlessConfig.provisionedConcurrency must be set", pos(path))
+        maximum = cfg.get("maxConcurrency")
+        if isinstance(high, int) and isinstance(maximum, int) and high > maximum:
+            diags.error(f"autoscaling.maxCapacity {high} exceeds serverlessConfig.maxConcurrency {maximum} "
+                        "(provisioned concurrency cannot exceed it)", pos((*path, "maxCapacity")))
+        if "targetInvocationsPerInstance" in scaling:
+            diags.error("targetInvocationsPerInstance applies to instance variants; a serverless variant scales "
+                        "on targetProvisionedConcurrencyUtilization", pos((*path, "targetInvocationsPerInstance")))
+    else:
+        if "targetProvisionedConcurrencyUtilization" in scaling:
+            diags.error("targetProvisionedConcurrencyUtilization applies to serverless variants; an instance "
+                        "variant scales on targetInvocationsPerInstance",
+                        pos((*path, "targetProvisionedConcurrencyUtilization")))
+        count = variant.get("initialInstanceCount")
+        if isinstance(count, int) and isinstance(low, int) and isinstance(high, int) and not low <= count <= high:
+            diags.warning(f"initialInstanceCount {count} is outside autoscaling's {low}-{high}; the autoscaler "
+                          "moves it into that range once registered", pos(("spec", "productionVariants", index,
+                                                                           "initialInstanceCount")))
+    names: dict[str, int] = {}
+    from reconciler.handlers.autoscaling import SHORTHAND
+
+    for key, (policy_name, _) in SHORTHAND.items():
+        if key in scaling:
+            names[policy_name] = -1
+    for j, policy in enumerate(scaling.get("policies") or []):
+        ppath = (*path, "policies", j)
+        pname = policy.get("policyName")
+        if pname in names:
+            diags.error(f"duplicate scaling policy name '{pname}' on variant '{name}'" +
+                        (" (the shorthand policy uses it)" if names[pname] == -1 else ""), pos((*ppath, "policyName")))
+        names[pname] = j
+        ptype = policy.get("policyType", "StepScaling")
+        needs = {"TargetTrackingScaling": "targetTrackingScalingPolicyConfiguration",
+                 "StepScaling": "stepScalingPolicyConfiguration"}.get(ptype)
+        if needs and needs not in policy:
+            diags.error(f"a {ptype} policy needs {needs}", pos(ppath))
+        if ptype == "PredictiveScaling":
+            diags.error("PredictiveScaling is not available for SageMaker variants (ECS only); use "
+                        "TargetTrackingScaling or StepScaling", pos((*ppath, "policyType")))
+    actions: set[str] = set()
+    for j, action in enumerate(scaling.get("scheduledActions") or []):
+        aname = action.get("scheduledActionName")
+        if aname in actions:
+            diags.error(f"duplicate scheduled action name '{aname}' on variant '{name}'",
+                        pos((*path, "scheduledActions", j, "scheduledActionName")))
+        actions.add(aname)
+
+
+CHECKS: dict[str, Callable[[SpecDoc, Diagnostics, dict[str, SpecDoc]], None]] = {
+    "Model": lambda doc, diags, _: _check_model(doc, diags),
     "Endpoint": _check_endpoint,
 }
 
 
-def check_document(doc: SpecDoc, diags: Diagnostics) -> None:
+def check_document(doc: SpecDoc, diags: Diagnostics, docs: dict[str, SpecDoc]) -> None:
+    """Append every limit `doc` breaks; `docs` (address -> document) resolves references."""
     check = CHECKS.get(doc.kind)
     if check is not None:
-        check(doc, diags)
+        check(doc, diags, docs)

@@ -4,10 +4,20 @@ A kind's spec is an AWS create-request shape in lowerCamelCase, so its schema is
 every botocore shape reachable from the kind's request becomes a ``$defs`` entry keyed by the
 shape's name (recursive shapes just work), structures become closed objects, and botocore's
 ``min``/``max``/``enum``/``pattern``/``required`` become the matching JSON Schema keywords. The
-hand-written parts (envelope, ``Stack``, extension members) come from
-``reconciler.spec.fragments``.
+hand-written parts (envelope, ``Stack``, extension members, nested extensions such as the
+Endpoint variant ``autoscaling`` and the request shapes they refer to) come from
+``reconciler.spec.fragments``; this module only interprets that data.
 
 Rules worth knowing:
+
+- ``$defs`` keys: a shape of the first of ``fragments.SERVICES`` (SageMaker) is keyed by its name;
+  a shape of a later service is too, unless an earlier service has a shape of that name or the
+  name is a hand-written definition, in which case it is namespaced by the service id
+  (``ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration``). The choice depends only
+  on the service models, never on the order shapes are reached, so output stays deterministic.
+- A nested extension copies the structure it extends to its own ``$defs`` entry
+  (``ProductionVariantSpec``) and inlines the lists/maps on the path to it, so other uses of the
+  same botocore shape (``shadowProductionVariants``) are not extended.
 
 - Every string-typed field also accepts a whole-string reference ``${Kind.name.name|arn}``. It is
   written as ``{"if": <Reference>, "else": <the string schema>}`` rather than ``anyOf`` so that
@@ -41,10 +51,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from reconciler.spec import fragments
-from reconciler.spec.fragments import KIND_SOURCES, REFERENCE_DEF, TAG_MAP_DEF, spec_def_name
+from reconciler.spec.fragments import (
+    KIND_SOURCES,
+    REFERENCE_DEF,
+    TAG_MAP_DEF,
+    NestedExtension,
+    RequestDef,
+    spec_def_name,
+)
 
 if TYPE_CHECKING:
     from botocore.model import ListShape, MapShape, Shape, StructureShape
+
+# Nested extensions still to apply below a shape: (remaining API member path, extension).
+_Pending = tuple[tuple[tuple[str, ...], NestedExtension], ...]
 
 KINDS: tuple[str, ...] = ("Stack", "Model", "Endpoint")
 
@@ -128,9 +148,53 @@ def generate_all() -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
+@functools.cache
+def hand_written_defs() -> frozenset[str]:
+    """The ``$defs`` keys named by the fragments rather than after a botocore shape: the envelope
+    definitions, kind specs, nested-extension copies, their hand-written definitions and requests."""
+    names = {REFERENCE_DEF, TAG_MAP_DEF, *(spec_def_name(kind) for kind in KINDS)}
+    for source in KIND_SOURCES.values():
+        for extension in source.nested:
+            names.add(extension.def_name)
+            names.update(extension.defs)
+            names.update(request.def_name for request in extension.requests)
+    return frozenset(names)
+
+
+@functools.cache
+def def_name(service: str, shape_name: str) -> str:
+    """The ``$defs`` key of botocore shape ``shape_name`` of ``service`` (see the module docstring).
+
+    Raises ``ValueError`` for a service not in ``fragments.SERVICES`` and for a shape of the first
+    service that has the name of a hand-written definition.
+    """
+    from reconciler.spec.shapes import service_model
+
+    if service not in fragments.SERVICES:
+        raise ValueError(f"service {service!r} is not in fragments.SERVICES {fragments.SERVICES}")
+    position = fragments.SERVICES.index(service)
+    taken = shape_name in hand_written_defs()
+    if position == 0:
+        if taken:
+            raise ValueError(f"botocore shape {shape_name!r} collides with a hand-written definition")
+        return shape_name
+    earlier = fragments.SERVICES[:position]
+    if taken or any(shape_name in _shape_names(other) for other in earlier):
+        namespace = re.sub(r"[^A-Za-z0-9]", "", service_model(service).metadata.get("serviceId") or service)
+        return f"{namespace}.{shape_name}"
+    return shape_name
+
+
+@functools.cache
+def _shape_names(service: str) -> frozenset[str]:
+    from reconciler.spec.shapes import service_model
+
+    return frozenset(service_model(service).shape_names)
+
+
 @dataclass(frozen=True, order=True)
 class DroppedPattern:
-    """A botocore pattern left out of the schemas: which shape, the pattern, and why."""
+    """A botocore pattern left out of the schemas: which shape (its ``$defs`` key), the pattern, and why."""
 
     shape: str
     pattern: str
@@ -178,32 +242,38 @@ class _Builder:
     """Accumulates ``$defs`` for one schema file while walking botocore shapes."""
 
     def __init__(self) -> None:
-        self.defs: dict[str, Any] = {
-            REFERENCE_DEF: _plain(fragments.REFERENCE),
-            TAG_MAP_DEF: _plain(fragments.TAG_MAP),
-        }
+        self.defs: dict[str, Any] = {}
         self.dropped: set[DroppedPattern] = set()
-        self._origin: dict[str, str] = {}
+        self._origin: dict[str, tuple[str, str]] = {}  # generated def name -> (service, shape name)
+        self._hand_written(REFERENCE_DEF, fragments.REFERENCE)
+        self._hand_written(TAG_MAP_DEF, fragments.TAG_MAP)
 
     def kind_spec(self, kind: str) -> dict[str, Any]:
         """Define the kind's spec schema; returns a ``$ref`` to it."""
         name = spec_def_name(kind)
         if name not in self.defs:
             if kind == "Stack":
-                self.defs[name] = _plain(fragments.STACK_SPEC)
+                self._hand_written(name, fragments.STACK_SPEC)
             else:
-                self.defs[name] = self._generated_spec(kind)
+                self._hand_written(name, self._generated_spec(kind))
         return {"$ref": f"#/$defs/{name}"}
+
+    def _hand_written(self, name: str, schema: Mapping[str, Any]) -> None:
+        if name not in hand_written_defs():
+            raise ValueError(f"definition {name!r} is not declared in reconciler.spec.fragments")
+        if name in self._origin:
+            raise ValueError(f"hand-written definition {name!r} collides with botocore shape {self._origin[name]}")
+        if name not in self.defs:
+            self.defs[name] = _plain(schema)
 
     def _generated_spec(self, kind: str) -> dict[str, Any]:
         from reconciler.spec.shapes import operation_input
 
         source = KIND_SOURCES[kind]
         shape = operation_input(source.service, source.operation)
-        missing = set(source.omit) - set(shape.members)
-        if missing:
-            raise ValueError(f"{kind}: omitted members {sorted(missing)} are not in {shape.name}")
-        schema = self._structure(shape, source.service, omit=source.omit)
+        _check_omitted(kind, source.omit, shape)
+        pending = tuple((extension.path, extension) for extension in source.nested)
+        schema = self._structure(shape, source.service, omit=source.omit, pending=pending)
         schema["description"] = source.description
         for key, extension in source.extensions:
             if key in schema["properties"]:
@@ -216,25 +286,72 @@ class _Builder:
             }
         return schema
 
+    def _request(self, request: RequestDef) -> None:
+        """Define ``request.def_name``: an operation's input shape minus ``request.omit``."""
+        from reconciler.spec.shapes import operation_input
+
+        if request.def_name in self.defs:
+            return
+        shape = operation_input(request.service, request.operation)
+        _check_omitted(request.def_name, request.omit, shape)
+        self._hand_written(request.def_name, {})  # placeholder, in case the shape is recursive
+        schema = self._structure(shape, request.service, omit=request.omit)
+        schema["description"] = request.description
+        self.defs[request.def_name] = schema
+
+    def _extended(self, shape: StructureShape, service: str, extension: NestedExtension) -> dict[str, Any]:
+        """Define ``extension.def_name``: a copy of ``shape`` with the extension's members added."""
+        name = extension.def_name
+        if name in self.defs:
+            raise ValueError(f"nested extension {name!r} is reached more than once")
+        self._hand_written(name, {})  # placeholder, in case the shape is recursive
+        schema = self._structure(shape, service)
+        for key, member_schema in extension.members:
+            if key in schema["properties"]:
+                raise ValueError(f"nested extension {name}: {key!r} collides with a member of {shape.name}")
+            schema["properties"][key] = _plain(member_schema)
+        schema["description"] = extension.description
+        self.defs[name] = schema
+        for def_key, definition in extension.defs.items():
+            self._hand_written(def_key, definition)
+        for request in extension.requests:
+            self._request(request)
+        return {"$ref": f"#/$defs/{name}"}
+
     def _ref(self, shape: Shape, service: str) -> dict[str, Any]:
-        name = shape.name
+        name = def_name(service, shape.name)
         origin = self._origin.get(name)
         if origin is None:
             if name in self.defs:
                 raise ValueError(f"botocore shape {name!r} collides with a hand-written definition")
-            self._origin[name] = service
+            self._origin[name] = (service, shape.name)
             self.defs[name] = {}  # placeholder: recursive references resolve to it
             self.defs[name] = self._define(shape, service)
-        elif origin != service:
-            raise ValueError(f"shape {name!r} exists in both {origin} and {service}; namespace the defs")
+        elif origin != (service, shape.name):
+            raise ValueError(f"$defs key {name!r} is used by {origin} and {(service, shape.name)}")
         return {"$ref": f"#/$defs/{name}"}
 
-    def _member(self, member: Shape, service: str) -> dict[str, Any]:
-        schema = self._ref(member, service)
+    def _member(self, member: Shape, service: str, pending: _Pending = ()) -> dict[str, Any]:
+        schema = self._inline(member, service, pending) if pending else self._ref(member, service)
         description = first_sentence(member.documentation)
         if description:
             schema["description"] = description
         return schema
+
+    def _inline(self, shape: Shape, service: str, pending: _Pending) -> dict[str, Any]:
+        """The schema of ``shape`` with nested extensions applied below it: the extended structure
+        becomes its own definition, and the containers on the way there are written inline."""
+        if shape.type_name == "structure" and not getattr(shape, "is_document_type", False):
+            structure = cast("StructureShape", shape)
+            here = [extension for path, extension in pending if not path]
+            if here:
+                if len(pending) > 1:
+                    raise ValueError(f"more than one nested extension applies to {shape.name}")
+                return self._extended(structure, service, here[0])
+            return self._structure(structure, service, pending=pending)
+        if shape.type_name in ("list", "map"):
+            return self._body(shape, service, pending)
+        raise ValueError(f"nested extension path ends at {shape.name} ({shape.type_name}), not a structure")
 
     def _define(self, shape: Shape, service: str) -> dict[str, Any]:
         from reconciler.spec.shapes import service_model
@@ -245,7 +362,7 @@ class _Builder:
             schema["description"] = description
         return schema
 
-    def _body(self, shape: Shape, service: str) -> dict[str, Any]:
+    def _body(self, shape: Shape, service: str, pending: _Pending = ()) -> dict[str, Any]:
         type_name = shape.type_name
         meta = shape.metadata
         if type_name == "structure":
@@ -257,26 +374,26 @@ class _Builder:
             return _without_none(
                 {
                     "type": "array",
-                    "items": self._member(list_shape.member, service),
+                    "items": self._member(list_shape.member, service, pending),
                     "minItems": meta.get("min") or None,
                     "maxItems": meta.get("max"),
                 }
             )
         if type_name == "map":
             map_shape = cast("MapShape", shape)
-            key_schema = self._string_constraints(map_shape.key)
+            key_schema = self._string_constraints(map_shape.key, service)
             key_schema.pop("type", None)
             return _without_none(
                 {
                     "type": "object",
-                    "additionalProperties": self._member(map_shape.value, service),
+                    "additionalProperties": self._member(map_shape.value, service, pending),
                     "propertyNames": key_schema or None,
                     "minProperties": meta.get("min") or None,
                     "maxProperties": meta.get("max"),
                 }
             )
         if type_name == "string":
-            return {"if": {"$ref": f"#/$defs/{REFERENCE_DEF}"}, "else": self._string_constraints(shape)}
+            return {"if": {"$ref": f"#/$defs/{REFERENCE_DEF}"}, "else": self._string_constraints(shape, service)}
         if type_name in ("integer", "long"):
             return _without_none({"type": "integer", "minimum": meta.get("min"), "maximum": meta.get("max")})
         if type_name in ("float", "double"):
@@ -289,12 +406,19 @@ class _Builder:
             return {"type": "string"}
         raise ValueError(f"unsupported botocore shape type {type_name!r} ({shape.name})")
 
-    def _structure(self, shape: StructureShape, service: str, *, omit: Iterable[str] = ()) -> dict[str, Any]:
+    def _structure(
+        self, shape: StructureShape, service: str, *, omit: Iterable[str] = (), pending: _Pending = ()
+    ) -> dict[str, Any]:
         from reconciler.spec.shapes import spec_name
 
         left_out = set(omit)
+        for path, extension in pending:
+            if path[0] not in shape.members or path[0] in left_out:
+                raise ValueError(f"nested extension {extension.def_name}: {path[0]!r} is not a member of {shape.name}")
         properties = {
-            spec_name(name): self._member(member, service)
+            spec_name(name): self._member(
+                member, service, tuple((path[1:], ext) for path, ext in pending if path[0] == name)
+            )
             for name, member in shape.members.items()
             if name not in left_out
         }
@@ -308,7 +432,7 @@ class _Builder:
         schema["additionalProperties"] = False
         return schema
 
-    def _string_constraints(self, shape: Shape) -> dict[str, Any]:
+    def _string_constraints(self, shape: Shape, service: str) -> dict[str, Any]:
         meta = shape.metadata
         schema: dict[str, Any] = {"type": "string"}
         if shape.enum:
@@ -321,7 +445,7 @@ class _Builder:
         if pattern is not None:
             anchored, reason = convert_pattern(pattern)
             if anchored is None:
-                self.dropped.add(DroppedPattern(shape.name, pattern, cast(str, reason)))
+                self.dropped.add(DroppedPattern(def_name(service, shape.name), pattern, cast(str, reason)))
             else:
                 schema["pattern"] = anchored
         return schema
@@ -376,6 +500,7 @@ def first_sentence(documentation: str | None, limit: int = DESCRIPTION_LIMIT) ->
     return sentence
 
 
+_SURROGATE = re.compile(r"[dD][89a-fA-F][0-9a-fA-F]{2}")
 _PORTABLE_GROUPS = ("(?:", "(?=", "(?!", "(?<=", "(?<!")
 # Escapes read the same way by Java, Python and ECMAScript (up to Unicode-awareness of classes).
 _PORTABLE_LETTER_ESCAPES = frozenset("dDsSwWbBnrtfxu123456789")
@@ -422,6 +547,8 @@ def _portable(pattern: str) -> tuple[str, str | None]:
                 return pattern, _JAVA_ONLY_ESCAPES[escaped]
             if escaped == "x" and pattern[index + 2 : index + 3] == "{":
                 return pattern, "Java hex escape \\x{...}"
+            if escaped == "u" and _SURROGATE.match(pattern, index + 2):
+                return pattern, "UTF-16 surrogate escape (Java pairs surrogates into code points, Python does not)"
             if escaped.isalnum():
                 if escaped not in _PORTABLE_LETTER_ESCAPES:
                     return pattern, f"escape \\{escaped} is not portable"
@@ -501,6 +628,12 @@ def _used_defs(root: Mapping[str, Any], defs: Mapping[str, Any]) -> dict[str, An
         elif isinstance(node, list):
             pending.extend(node)
     return used
+
+
+def _check_omitted(what: str, omit: Iterable[str], shape: StructureShape) -> None:
+    missing = set(omit) - set(shape.members)
+    if missing:
+        raise ValueError(f"{what}: omitted members {sorted(missing)} are not in {shape.name}")
 
 
 def _without_none(schema: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,15 @@ lowered and nothing else changed (``InitialInstanceCount`` -> ``initialInstanceC
 change. Because member names are looked up in the shape rather than re-cased blindly, both
 directions are exact, including members whose API name already starts in lower case.
 
+Reconciler extensions are not members of the API shapes, so ``to_api``/``from_api`` reject them
+like any unknown key; callers split them off first. For the Endpoint variant ``autoscaling``
+extension: ``split_variant_extensions`` / ``join_variant_extensions`` separate it from (and put it
+back on) ``productionVariants``, and ``policy_to_api`` / ``scheduled_action_to_api`` (with their
+inverses ``policy_from_api`` / ``scheduled_action_from_api``) convert its ``policies`` and
+``scheduledActions`` entries to and from the Application Auto Scaling ``PutScalingPolicy`` /
+``PutScheduledAction`` request shapes, without the members that identify the scalable target
+(``ServiceNamespace``, ``ResourceId``, ``ScalableDimension``: the caller adds those).
+
 Service models are loaded lazily, once per process (importing this module does not import
 botocore). Shapes returned here are shared: treat them as read-only.
 """
@@ -13,10 +22,17 @@ botocore). Shapes returned here are shared: treat them as read-only.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from reconciler.spec.fragments import KIND_SOURCES
+from reconciler.spec.fragments import (
+    AUTOSCALING_KEY,
+    KIND_SOURCES,
+    SCALING_POLICY,
+    SCHEDULED_ACTION,
+    RequestDef,
+)
 
 if TYPE_CHECKING:
     from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
@@ -40,7 +56,10 @@ class UnknownFieldError(KeyError):
 
     def __str__(self) -> str:
         where = _format_path(self.path)
-        return f"unknown field {self.key!r} at {where} (not a member of {self.shape_name})"
+        text = f"unknown field {self.key!r} at {where} (not a member of {self.shape_name})"
+        if self.key == AUTOSCALING_KEY and self.shape_name == "ProductionVariant":
+            text += "; autoscaling is a reconciler extension: split it off with split_variant_extensions() first"
+        return text
 
 
 def spec_name(api_name: str) -> str:
@@ -89,6 +108,21 @@ def deployment_config_shape() -> StructureShape:
     return cast("StructureShape", operation_input("sagemaker", "UpdateEndpoint").members["DeploymentConfig"])
 
 
+def scaling_policy_shape() -> StructureShape:
+    """``PutScalingPolicyRequest`` (Application Auto Scaling): the shape of an autoscaling policy.
+
+    The spec form leaves out ``SCALING_POLICY.omit`` (``ServiceNamespace``, ``ResourceId``,
+    ``ScalableDimension``), which this shape still contains.
+    """
+    return operation_input(SCALING_POLICY.service, SCALING_POLICY.operation)
+
+
+def scheduled_action_shape() -> StructureShape:
+    """``PutScheduledActionRequest`` (Application Auto Scaling): the shape of a scheduled action,
+    including the members the spec form leaves out (see ``scaling_policy_shape``)."""
+    return operation_input(SCHEDULED_ACTION.service, SCHEDULED_ACTION.operation)
+
+
 @functools.cache
 def _by_spec_name(shape: Shape) -> Mapping[str, tuple[str, Shape]]:
     """spec key -> (API member name, member shape), for a structure shape."""
@@ -129,11 +163,110 @@ def to_api(value: Any, shape: Shape, *, drop_unknown: bool = False) -> Any:
 def from_api(value: Any, shape: Shape, *, drop_unknown: bool = False) -> Any:
     """Convert an API-form value of ``shape`` to spec form: the inverse of ``to_api``.
 
-    Keys that are not members of their structure raise ``UnknownFieldError`` unless
+    ``datetime`` values of timestamp members become ISO 8601 strings (their spec form). Keys that
+    are not members of their structure raise ``UnknownFieldError`` unless
     ``drop_unknown`` is set, which lets a Describe* response be read through a Create* request
     shape (server-only fields such as ARNs and timestamps are then left out).
     """
     return _convert(value, shape, (), to_api=False, drop_unknown=drop_unknown)
+
+
+def split_variant_extensions(
+    spec_variants: Iterable[Mapping[str, Any]],
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any] | None]]:
+    """Separate the ``autoscaling`` extension from an Endpoint spec's ``productionVariants``.
+
+    Returns ``(variants, autoscaling)``: the variants without ``autoscaling`` (ready for
+    ``to_api``), in their order, and ``{variantName: autoscaling spec, or None when the variant has
+    none}`` for every variant. Accepts plain or frozen values and returns plain ones. Raises
+    ``ValueError`` when a variant has no string ``variantName`` or two variants share one, and
+    ``TypeError`` when a variant is not a mapping.
+    """
+    variants: list[dict[str, Any]] = []
+    autoscaling: dict[str, dict[str, Any] | None] = {}
+    for index, variant in enumerate(spec_variants):
+        if not isinstance(variant, Mapping):
+            raise TypeError(f"expected a mapping at productionVariants[{index}], got {type(variant).__name__}")
+        name = variant.get("variantName")
+        if not isinstance(name, str):
+            raise ValueError(f"productionVariants[{index}] has no variantName")
+        if name in autoscaling:
+            raise ValueError(f"productionVariants[{index}]: variantName {name!r} is used twice")
+        extension = variant.get(AUTOSCALING_KEY)
+        autoscaling[name] = _plain(extension) if extension is not None else None
+        variants.append({key: _plain(item) for key, item in variant.items() if key != AUTOSCALING_KEY})
+    return variants, autoscaling
+
+
+def join_variant_extensions(
+    spec_variants: Iterable[Mapping[str, Any]], autoscaling: Mapping[str, Mapping[str, Any] | None]
+) -> list[dict[str, Any]]:
+    """The inverse of ``split_variant_extensions``: each variant with ``autoscaling`` set from
+    ``autoscaling[variantName]`` when that is present and not None. Returns plain values."""
+    out: list[dict[str, Any]] = []
+    for variant in spec_variants:
+        joined = {key: _plain(item) for key, item in variant.items()}
+        extension = autoscaling.get(variant.get("variantName", ""))
+        if extension is not None:
+            joined[AUTOSCALING_KEY] = _plain(extension)
+        out.append(joined)
+    return out
+
+
+def policy_to_api(policy: Mapping[str, Any]) -> dict[str, Any]:
+    """One ``autoscaling.policies`` entry -> ``PutScalingPolicy`` parameters (API casing), without
+    ``ServiceNamespace``/``ResourceId``/``ScalableDimension``. Unknown keys, including the spec
+    forms of those three, raise ``UnknownFieldError``."""
+    return _request_to_api(policy, SCALING_POLICY)
+
+
+def policy_from_api(api: Mapping[str, Any], *, drop_unknown: bool = True) -> dict[str, Any]:
+    """A scaling policy in API form (a ``DescribeScalingPolicies`` entry or ``PutScalingPolicy``
+    parameters) -> its ``autoscaling.policies`` spec form: the inverse of ``policy_to_api``.
+
+    By default members the spec does not have (``PolicyARN``, ``Alarms``, ``CreationTime``, the
+    scalable-target members) are dropped; with ``drop_unknown=False`` they raise ``UnknownFieldError``.
+    """
+    return _request_from_api(api, SCALING_POLICY, drop_unknown=drop_unknown)
+
+
+def scheduled_action_to_api(action: Mapping[str, Any]) -> dict[str, Any]:
+    """One ``autoscaling.scheduledActions`` entry -> ``PutScheduledAction`` parameters (API casing),
+    without ``ServiceNamespace``/``ResourceId``/``ScalableDimension``; see ``policy_to_api``."""
+    return _request_to_api(action, SCHEDULED_ACTION)
+
+
+def scheduled_action_from_api(api: Mapping[str, Any], *, drop_unknown: bool = True) -> dict[str, Any]:
+    """A scheduled action in API form (a ``DescribeScheduledActions`` entry or ``PutScheduledAction``
+    parameters) -> its spec form: the inverse of ``scheduled_action_to_api``; see ``policy_from_api``.
+    Timestamps (``StartTime``, ``EndTime``) come back as ISO 8601 strings."""
+    return _request_from_api(api, SCHEDULED_ACTION, drop_unknown=drop_unknown)
+
+
+def _request_to_api(value: Mapping[str, Any], request: RequestDef) -> dict[str, Any]:
+    shape = operation_input(request.service, request.operation)
+    if not isinstance(value, Mapping):
+        raise _wrong_type("a mapping", shape, (), value)
+    members = _by_spec_name(shape)
+    omitted = {spec_name(name) for name in request.omit}
+    for key in value:
+        if key not in members or key in omitted:  # reported against the spec shape, e.g. ScalingPolicySpec
+            raise UnknownFieldError(key, request.def_name, (key,))
+    return cast("dict[str, Any]", to_api(value, shape))
+
+
+def _request_from_api(value: Mapping[str, Any], request: RequestDef, *, drop_unknown: bool) -> dict[str, Any]:
+    shape = operation_input(request.service, request.operation)
+    if not isinstance(value, Mapping):
+        raise _wrong_type("a mapping", shape, (), value)
+    kept: dict[str, Any] = {}
+    for key, item in value.items():
+        if key not in shape.members or key in request.omit:
+            if drop_unknown:
+                continue
+            raise UnknownFieldError(key, request.def_name, (key,))
+        kept[key] = item
+    return cast("dict[str, Any]", from_api(kept, shape, drop_unknown=drop_unknown))
 
 
 def _convert(value: Any, shape: Shape, path: Path, *, to_api: bool, drop_unknown: bool) -> Any:
@@ -172,6 +305,8 @@ def _convert(value: Any, shape: Shape, path: Path, *, to_api: bool, drop_unknown
             key: _convert(item, value_shape, (*path, key), to_api=to_api, drop_unknown=drop_unknown)
             for key, item in value.items()
         }
+    if type_name == "timestamp" and not to_api and isinstance(value, datetime):
+        return value.isoformat()  # spec form of a timestamp is a string; botocore parses to datetime
     return value
 
 
@@ -184,9 +319,7 @@ def _plain(value: Any) -> Any:
 
 
 def _wrong_type(expected: str, shape: Shape, path: Path, value: Any) -> TypeError:
-    return TypeError(
-        f"expected {expected} for {shape.name} at {_format_path(path)}, got {type(value).__name__}"
-    )
+    return TypeError(f"expected {expected} for {shape.name} at {_format_path(path)}, got {type(value).__name__}")
 
 
 def _format_path(path: Path) -> str:

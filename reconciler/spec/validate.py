@@ -150,7 +150,8 @@ def _schema_message(doc: Document, error: Any, diags: Diagnostics) -> None:
         diags.error(f"{where}: expected {expected}, got {got} {_short(error.instance)}", doc.pos(path))
         return
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        word = "at least" if v in ("minimum", "exclusiveMinimum") else "at most"
+        word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "greater than",
+                "exclusiveMaximum": "less than"}[v]
         diags.error(f"{where}: {error.instance} is out of range (must be {word} {error.validator_value})",
                     doc.pos(path))
         return
@@ -300,9 +301,10 @@ def load_stack(root: Path) -> StackSpec:
             if total > MAX_TAGS:
                 diags.error(f"{s.address} would carry {total} tags (its own, the Stack's and "
                             f"{OWNERSHIP_TAG_COUNT} ownership tags); AWS allows {MAX_TAGS}", s.doc.pos(("tags",)))
+        by_address = {s.address: s for s in specs}
         for s in specs:
             if s.schema_ok:
-                limits.check_document(s, diags)
+                limits.check_document(s, diags, by_address)
     if diags.has_errors or stack is None:
         raise SpecError(diags)
     result = StackSpec(root=root, stack=stack, docs=specs, order=order)

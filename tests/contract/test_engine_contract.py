@@ -31,7 +31,8 @@ FAST = WaitPolicy(initial=0.0, maximum=0.0)
 class Stubs:
     def __init__(self) -> None:
         session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name=REGION)
-        self.clients = {s: session.client(s) for s in ("sagemaker", "resourcegroupstaggingapi", "sts")}
+        self.clients = {s: session.client(s) for s in ("sagemaker", "resourcegroupstaggingapi", "sts",
+                                                             "application-autoscaling")}
         self.stubs = {s: Stubber(c) for s, c in self.clients.items()}
         factory = ClientFactory(AwsTarget(REGION))
         for service, client in self.clients.items():
@@ -41,7 +42,8 @@ class Stubs:
         self.reader = Clients(factory, read_only=True)
 
     def __getattr__(self, service: str) -> Stubber:
-        return self.stubs[{"sm": "sagemaker", "tagging": "resourcegroupstaggingapi"}.get(service, service)]
+        names = {"sm": "sagemaker", "tagging": "resourcegroupstaggingapi", "aas": "application-autoscaling"}
+        return self.stubs[names.get(service, service)]
 
     def not_found(self, operation: str, what: str) -> None:
         from reconciler.handlers.sagemaker_common import snake
@@ -98,6 +100,8 @@ def test_same_name_resource_not_owned_is_a_plan_error(stubs: Stubs, tmp_path: Pa
         "LastModifiedTime": "2026-01-01T00:00:00Z"}, {"EndpointName": "churn"})
     stubs.sm.add_response("list_tags", {"Tags": [{"Key": "owner", "Value": "someone"}]},
                           {"ResourceArn": _arn("endpoint", "churn"), "MaxResults": 100})
+    stubs.aas.add_response("describe_scalable_targets", {"ScalableTargets": []},
+                           {"ServiceNamespace": "sagemaker", "ResourceIds": ["endpoint/churn/variant/a"]})
     stubs.activate()
     with pytest.raises(PlanError) as err:
         planner.make_plan(stack, stubs.writer)
@@ -132,7 +136,7 @@ def _endpoint(status: str, config: str, failure: str | None = None) -> dict[str,
 def _update_plan(fingerprint: str) -> Plan:
     step = Step("UpdateEndpoint", "endpoint/churn",
                 {"EndpointName": "churn", "EndpointConfigName": "churn-new", "RetainAllVariantProperties": False},
-                tags={"reconciler:hash": "h2"})
+                tags={"reconciler:hash": "h2"}, tag_arn=_arn("endpoint", "churn"))
     return Plan("demo", REGION, ACCOUNT, steps=(step,), fingerprints={"endpoint/churn": fingerprint})
 
 
@@ -150,6 +154,8 @@ def _expect_fresh_read(stubs: Stubs) -> None:
     stubs.sm.add_response("describe_endpoint", _endpoint("InService", "churn-old"), {"EndpointName": "churn"})
     stubs.sm.add_response("list_tags", {"Tags": [{"Key": "reconciler:stack", "Value": "demo"}]},
                           {"ResourceArn": _arn("endpoint", "churn"), "MaxResults": 100})
+    stubs.aas.add_response("describe_scalable_targets", {"ScalableTargets": []},
+                           {"ServiceNamespace": "sagemaker", "ResourceIds": ["endpoint/churn/variant/a"]})
 
 
 def test_update_rolled_back_by_sagemaker_fails_with_the_reason(stubs: Stubs) -> None:

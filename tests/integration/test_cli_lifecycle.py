@@ -224,7 +224,8 @@ def test_plan_verbose_counts_api_calls(cli: Cli) -> None:
     result = cli("plan", cli.root, "--verbose")
     match = re.search(r"API calls: (\d+)", result.err)
     assert match, result.err
-    assert int(match.group(1)) == 3  # GetCallerIdentity, GetResources, DescribeEndpoint
+    # GetCallerIdentity, GetResources, DescribeEndpoint, DescribeScalableTargets
+    assert int(match.group(1)) == 4
 
 
 def test_markdown_plan_is_ready_for_a_pull_request(cli: Cli) -> None:

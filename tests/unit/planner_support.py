@@ -38,7 +38,7 @@ name: churn
 spec:
   productionVariants:
     - {variantName: a, modelName: "${Model.churn.name}", instanceType: INSTANCE, initialInstanceCount: COUNT_A,
-       initialVariantWeight: WEIGHT_A}
+       initialVariantWeight: WEIGHT_A AUTOSCALE}
     - {variantName: b, modelName: "${Model.churn.name}", instanceType: ml.m5.large, initialInstanceCount: 1,
        initialVariantWeight: WEIGHT_B}
 """
@@ -46,7 +46,7 @@ spec:
 
 def write_stack(root: Path, *, prune: bool = True, model_data: str = "s3://b/m1.tar.gz",
                 instance: str = "ml.m5.large", count_a: int = 2, weight_a: float = 0.5, weight_b: float = 0.5,
-                endpoint: bool = True) -> Path:
+                endpoint: bool = True, autoscale: str = "") -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for f in root.glob("*.yaml"):
         f.unlink()
@@ -54,7 +54,8 @@ def write_stack(root: Path, *, prune: bool = True, model_data: str = "s3://b/m1.
     (root / "model.yaml").write_text(textwrap.dedent(MODEL).replace("MODEL_DATA", model_data))
     if endpoint:
         text = (textwrap.dedent(ENDPOINT).replace("INSTANCE", instance).replace("COUNT_A", str(count_a))
-                .replace("WEIGHT_A", str(weight_a)).replace("WEIGHT_B", str(weight_b)))
+                .replace("WEIGHT_A", str(weight_a)).replace("WEIGHT_B", str(weight_b))
+                .replace(" AUTOSCALE", f", autoscaling: {autoscale}" if autoscale else ""))
         (root / "endpoint.yaml").write_text(text)
     return root
 
@@ -67,6 +68,12 @@ def live_from_desired(d: Desired, stack: str) -> Live:
     """The live resource AWS holds right after the planner's own steps created `d`."""
     request = thaw(d.request)
     tags = d.tags(stack)
+    if d.address.type in ("scalable-target", "scaling-policy", "scheduled-action"):
+        owner = {"reconciler:stack": stack, "reconciler:address": d.spec}
+        arn_ = f"arn:aws:autoscaling:{REGION}:{ACCOUNT}:{d.address.name}"
+        return Live(d.address, arn_, owner, copy.deepcopy(request))
+    if d.address.type == "endpoint" and d.extra.get("autoscaled"):
+        tags["reconciler:scaling"] = str(d.extra.get("scaling_hash"))
     if d.address.type == "model":
         data = {**request, "ModelArn": arn("model", d.address.name)}
     elif d.address.type == "endpoint-config":
@@ -94,7 +101,19 @@ def desired_of(stack: StackSpec) -> dict[Address, Desired]:
 
 def applied_state(root: Path) -> dict[Address, Live]:
     stack = load_stack(root)
-    return {a: live_from_desired(d, stack.stack.name) for a, d in desired_of(stack).items()}
+    live = {a: live_from_desired(d, stack.stack.name) for a, d in desired_of(stack).items()}
+    for a, d in desired_of(stack).items():
+        if a.type == "endpoint":  # autoscaled counts: the config's initial count, as after CreateEndpoint
+            from reconciler.handlers import endpoint_config as cfgmod
+
+            cfg = desired_of(stack)[Address("endpoint-config", d.request["EndpointConfigName"])]
+            start = cfgmod.initial_values(thaw(cfg.request))
+            data = live[a].data
+            assert data is not None
+            for v in data["ProductionVariants"]:
+                count = start[v["VariantName"]].get("instanceCount")
+                v["CurrentInstanceCount"] = v["DesiredInstanceCount"] = count
+    return live
 
 
 class NoClients:
@@ -108,6 +127,9 @@ class NoClients:
 
 
 def plan_for(root: Path, live: dict[Address, Live]) -> tuple[Plan, Snapshot]:
+    from reconciler.plan.planner import link_related
+
+    link_related(live)
     stack = load_stack(root)
     snap = Snapshot(stack, REGION, ACCOUNT, NoClients(), desired_of(stack), dict(live))  # type: ignore[arg-type]
     return plan_from_snapshot(snap), snap
