@@ -1,8 +1,8 @@
 """The applier: execute a plan's steps in order, refusing a stale plan, stopping at the first failure.
 
-Before the first step that touches a resource, the applier re-reads it and compares its
-fingerprint with the one recorded at plan time: any difference means live AWS changed
-since the plan was made, and the plan is refused as stale. Each step is executed by its
+Before the first step runs, the applier re-reads every resource the plan touches and
+compares its fingerprint with the one recorded at plan time: any difference means live
+AWS changed since the plan was made, and the plan is refused as stale with nothing changed. Each step is executed by its
 resource's handler, which waits until the resource settles. The first failure stops the
 apply; what ran stays applied, and a re-plan shows exactly what is left.
 """
@@ -64,14 +64,13 @@ def apply_plan(plan: Plan, clients: Clients, account: str, hooks: Hooks | None =
     ctx = ExecContext(plan.stack, plan.region, plan.account, clients, hooks, wait or WaitPolicy.from_env())
     result = ApplyResult()
     start = time.monotonic()
-    checked: set[str] = set()
     total = len(plan.steps)
     for step in plan.steps:
         handler_for(Address.parse(step.address).type).check_operation(step)
+    # Every resource the plan touches is re-read before the first change: a stale plan changes nothing.
+    for address in dict.fromkeys(s.address for s in plan.steps):
+        verify_fresh(plan, clients, address)
     for i, step in enumerate(plan.steps, start=1):
-        if step.address not in checked:
-            verify_fresh(plan, clients, step.address)
-            checked.add(step.address)
         hooks.step_started(i, total, step)
         began = time.monotonic()
         try:

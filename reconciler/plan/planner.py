@@ -98,7 +98,7 @@ def read_snapshot(stack: StackSpec, clients: Clients) -> Snapshot:
     desired = {d.address: d for d in desired_list}
     live = discover_owned(clients, stack.stack.name)
 
-    missing = [a for a in desired if a not in live]
+    missing = [a for a in desired if a not in live and not handler_for(a.type).parent_type]
     probed = _parallel(lambda a: handler_for(a.type).find(clients, a.name), missing)
     problems: list[str] = []
     for address, found in zip(missing, probed, strict=True):
@@ -286,8 +286,8 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
         if c is not None and c.address in replaced:
             old = replaced[c.address]
             before = handler_for(old.type).comparable(snap.live[old])
-            p.change = Change(c.address, c.spec, Action.replace, f"replaces {old} ({_what_changed(before, c.after)})",
-                              before, c.after, replaces=str(old))
+            p.change = Change(c.address, c.spec, Action.replace, _what_changed(before, c.after), before, c.after,
+                              replaces=str(old))
 
     if ctx.errors:
         raise PlanError(ctx.errors)

@@ -11,7 +11,9 @@ Control routes (all JSON):
 - ``POST /_sandbox/reset``: forget all moto and sandbox state.
 - ``GET /_sandbox/clock``; ``POST /_sandbox/clock {"time_scale": N}``.
 - ``POST /_sandbox/endpoints/<name>/fail-next-update {"reason": "..."}``.
+- ``POST /_sandbox/endpoints/<name>/fail-next-rollback {"reason": "..."}``.
 - ``POST /_sandbox/endpoints/<name>/scale {"variant": "...", "desired_instance_count": N}``.
+- ``POST /_sandbox/endpoints/<name>/provisioned-concurrency {"variant": "...", "value": N}``.
 
 Errors answer ``{"error": "..."}`` with 400 (bad body), 404 (unknown endpoint,
 variant or route) or 405 (wrong method).
@@ -30,7 +32,7 @@ from werkzeug.wrappers import Request, Response
 
 from reconciler.sandbox import sagemaker_patches
 from reconciler.sandbox.clock import validate_time_scale
-from reconciler.sandbox.control import DEFAULT_FAILURE_REASON
+from reconciler.sandbox.control import DEFAULT_FAILURE_REASON, DEFAULT_ROLLBACK_FAILURE
 from reconciler.sandbox.runtime import RUNTIME
 
 logger = logging.getLogger(__name__)
@@ -110,11 +112,19 @@ class SandboxApp:
             if action == "fail-next-update":
                 reason = str(body.get("reason") or DEFAULT_FAILURE_REASON)
                 return sagemaker_patches.arm_update_failure(self._region, endpoint, reason)
+            if action == "fail-next-rollback":
+                reason = str(body.get("reason") or DEFAULT_ROLLBACK_FAILURE)
+                return sagemaker_patches.arm_rollback_failure(self._region, endpoint, reason)
             if action == "scale":
-                variant, count = _scale_arguments(body)
+                variant, count = _variant_arguments(body, "desired_instance_count")
                 return sagemaker_patches.scale_variant(self._region, endpoint, variant, count)
+            if action == "provisioned-concurrency":
+                variant, value = _variant_arguments(body, "value")
+                return sagemaker_patches.set_provisioned_concurrency(self._region, endpoint, variant, value)
         except LookupError as error:
             raise ControlError(404, error.args[0] if error.args else "not found") from None
+        except ValueError as error:
+            raise ControlError(400, str(error)) from None
         raise ControlError(404, f"no such endpoint action: {action}")
 
 
@@ -136,11 +146,11 @@ def _json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _scale_arguments(body: dict[str, Any]) -> tuple[str, int]:
+def _variant_arguments(body: dict[str, Any], number: str) -> tuple[str, int]:
     variant = body.get("variant")
-    count = body.get("desired_instance_count")
+    count = body.get(number)
     if not isinstance(variant, str) or not variant:
         raise ControlError(400, '"variant" must be a non-empty string')
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise ControlError(400, '"desired_instance_count" must be an integer >= 0')
+        raise ControlError(400, f'"{number}" must be an integer >= 0')
     return variant, count

@@ -1,9 +1,10 @@
 """Client helpers for the sandbox's control API (``/_sandbox/`` routes), urllib only.
 
 Tests and the demo use these to act as the world outside the reconciler: reset the
-sandbox, compress time, make the next endpoint update fail, or scale a variant as
-Application Auto Scaling would. Every helper returns the JSON answer as a dict and
-raises ``SandboxControlError`` (with the HTTP status) when the sandbox refuses.
+sandbox, compress time, make the next endpoint update (or its rollback) fail, or
+scale a variant (instances or serverless provisioned concurrency) as Application
+Auto Scaling would. Every helper returns the JSON answer as a dict and raises
+``SandboxControlError`` (with the HTTP status) when the sandbox refuses.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import Any
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_FAILURE_REASON = "Endpoint update failed and was rolled back (failure injected by the sandbox)."
+DEFAULT_ROLLBACK_FAILURE = (
+    "The automatic rollback failed (failure injected by the sandbox); the endpoint may be serving a mix of "
+    "instances with the old and the new endpoint configuration."
+)
 
 
 class SandboxControlError(RuntimeError):
@@ -43,8 +48,19 @@ def set_time_scale(url: str, time_scale: float) -> dict[str, Any]:
 
 
 def fail_next_update(url: str, endpoint_name: str, reason: str = DEFAULT_FAILURE_REASON) -> dict[str, Any]:
-    """Make the next UpdateEndpoint of ``endpoint_name`` roll back with FailureReason ``reason``."""
+    """Make the next UpdateEndpoint of ``endpoint_name`` roll back with FailureReason ``reason``.
+
+    The rollback starts where a guardrail would first catch it: when the new
+    fleet is provisioned and traffic starts to shift.
+    """
     return _call(url, "POST", f"endpoints/{_segment(endpoint_name)}/fail-next-update", {"reason": reason})
+
+
+def fail_next_rollback(
+    url: str, endpoint_name: str, reason: str = DEFAULT_ROLLBACK_FAILURE
+) -> dict[str, Any]:
+    """Make the next rollback of ``endpoint_name`` end in UpdateRollbackFailed (``reason`` joins FailureReason)."""
+    return _call(url, "POST", f"endpoints/{_segment(endpoint_name)}/fail-next-rollback", {"reason": reason})
 
 
 def scale_variant(
@@ -53,6 +69,12 @@ def scale_variant(
     """Set a variant's Desired/CurrentInstanceCount, as the autoscaler would."""
     body = {"variant": variant_name, "desired_instance_count": desired_instance_count}
     return _call(url, "POST", f"endpoints/{_segment(endpoint_name)}/scale", body)
+
+
+def set_provisioned_concurrency(url: str, endpoint_name: str, variant_name: str, value: int) -> dict[str, Any]:
+    """Set a serverless variant's Desired/Current ProvisionedConcurrency, as the autoscaler would (0 removes it)."""
+    body = {"variant": variant_name, "value": value}
+    return _call(url, "POST", f"endpoints/{_segment(endpoint_name)}/provisioned-concurrency", body)
 
 
 def _segment(value: str) -> str:

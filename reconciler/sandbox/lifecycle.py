@@ -1,15 +1,19 @@
 """Timed operations: how long each endpoint transition lasts and what it shows meanwhile.
 
-An endpoint operation (create, update, weights-and-capacities update, delete) is a
-list of timed phases evaluated lazily against the sandbox clock: nothing runs in the
-background; whoever reads state first after a phase boundary moves the endpoint on.
-Each phase names the ``EndpointStatus`` shown while it lasts and, for deployments,
-the ``VariantStatus`` of the variants being deployed.
+An endpoint operation (create, update, rollback, weights-and-capacities update,
+delete) is a list of timed phases evaluated lazily against the sandbox clock:
+nothing runs in the background; whoever reads state first after a phase boundary
+moves the endpoint on. Each phase names the ``EndpointStatus`` shown while it
+lasts and, for deployments, the ``VariantStatus`` of the variants being deployed,
+the label a FailureReason names it by, and the share of traffic and capacity on
+the new fleet.
 
-Update plans are built by ``update_phases`` from the request's ``DeploymentConfig``.
-Today every update is an all-at-once blue/green deployment (provision the new
-fleet, then shift traffic); canary/linear traffic steps, rolling batches and
-alarm-driven guardrails slot in later as more phases from the same function.
+An operation can be stopped early: while a ``monitored`` phase lasts (traffic
+shifts and bakes), its ``watch`` is asked for a reason to abort, at the later of
+the phase start and the last evaluation (the state it reads cannot have changed
+in between, as every AWS request evaluates first); past its ``deadline`` the
+``timeout`` gives the reason. ``on_abort`` then takes over (e.g. starts a
+rollback). Update plans come from ``deployment_plan``.
 
 Durations are in sandbox seconds (see ``clock.SandboxClock``).
 """
@@ -17,19 +21,18 @@ Durations are in sandbox seconds (see ``clock.SandboxClock``).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 CREATE_SECONDS = 240.0
 """CreateEndpoint: Creating -> InService."""
 UPDATE_PROVISION_SECONDS = 240.0
 """UpdateEndpoint: the new (green) fleet is being created."""
-UPDATE_TRAFFIC_SHIFT_SECONDS = 60.0
-"""UpdateEndpoint: traffic moves from the old fleet to the new one."""
+UPDATE_TRAFFIC_SHIFT_SECONDS = 30.0
+"""UpdateEndpoint: one traffic shift from the old fleet to the new one."""
 UPDATE_SECONDS = UPDATE_PROVISION_SECONDS + UPDATE_TRAFFIC_SHIFT_SECONDS
-"""UpdateEndpoint: total time in Updating (300 s)."""
+"""UpdateEndpoint without DeploymentConfig: total time in Updating (270 s)."""
 WEIGHTS_SECONDS = 60.0
 """UpdateEndpointWeightsAndCapacities: Updating -> InService."""
 DELETE_SECONDS = 60.0
@@ -41,6 +44,7 @@ class OperationKind(str, enum.Enum):
 
     CREATE = "create"
     UPDATE = "update"
+    ROLLBACK = "rollback"
     WEIGHTS = "weights"
     DELETE = "delete"
 
@@ -54,6 +58,10 @@ class TimedPhase:
     seconds: float
     variant_status: str | None = None
     status_message: str | None = None
+    monitored: bool = False
+    label: str | None = None
+    new_traffic: float = 0.0
+    new_capacity: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -73,11 +81,17 @@ class Operation:
     started: datetime
     on_complete: Callable[[datetime], None]
     on_phase: Callable[[PhaseProgress], None] | None = None
+    watch: Callable[[TimedPhase], str | None] | None = None
+    deadline: datetime | None = None
+    timeout: Callable[[TimedPhase], str] | None = None
+    on_abort: Callable[[datetime, int, str], None] | None = None
     completed: bool = field(default=False, init=False)
+    evaluated: datetime = field(init=False)
 
     def __post_init__(self) -> None:
         if not self.phases:
             raise ValueError("an operation needs at least one phase")
+        self.evaluated = self.started
 
     @property
     def ends_at(self) -> datetime:
@@ -93,10 +107,25 @@ class Operation:
             begin = end
         return None
 
+    def spans(self) -> list[tuple[int, TimedPhase, datetime, datetime]]:
+        """(index, phase, start, end) of every phase."""
+        found, begin = [], self.started
+        for index, phase in enumerate(self.phases):
+            end = begin + timedelta(seconds=phase.seconds)
+            found.append((index, phase, begin, end))
+            begin = end
+        return found
+
     def advance(self, now: datetime) -> bool:
-        """Bring the operation up to ``now``; return True when it has completed (exactly once)."""
+        """Bring the operation up to ``now``; return True when it has completed or aborted (exactly once)."""
         if self.completed:
             return True
+        abort = self._abort_before(now)
+        if abort is not None and self.on_abort is not None:
+            self.completed = True
+            self.on_abort(*abort)
+            return True
+        self.evaluated = max(self.evaluated, now)
         current = self.progress(now)
         if current is not None:
             if self.on_phase is not None:
@@ -106,28 +135,28 @@ class Operation:
         self.on_complete(self.ends_at)
         return True
 
+    def _abort_before(self, now: datetime) -> tuple[datetime, int, str] | None:
+        """The first reason to stop between the last evaluation and ``now``: (when, phase index, reason)."""
+        found: tuple[datetime, int, str] | None = None
+        if self.watch is not None:
+            for index, phase, begin, end in self.spans():
+                if end <= self.evaluated or not phase.monitored or begin > now:
+                    continue
+                reason = self.watch(phase)
+                if reason:
+                    found = (max(begin, self.evaluated), index, reason)
+                    break
+        deadline = self.deadline
+        if deadline is None or self.timeout is None or not deadline < self.ends_at or deadline > now:
+            return found
+        if found is None or deadline < found[0]:
+            index, phase = next((i, p) for i, p, begin, end in self.spans() if begin <= deadline < end)
+            found = (deadline, index, self.timeout(phase))
+        return found
+
 
 def create_phases() -> tuple[TimedPhase, ...]:
     return (TimedPhase("create", "Creating", CREATE_SECONDS, "Creating", "Creating the endpoint fleet."),)
-
-
-def update_phases(deployment_config: Mapping[str, Any] | None) -> tuple[TimedPhase, ...]:
-    """Phases of an UpdateEndpoint; ``deployment_config`` will choose the traffic pattern.
-
-    Only blue/green ALL_AT_ONCE is simulated today (it is also AWS's default); the
-    config is accepted so canary/linear steps and rolling batches can be added here.
-    """
-    del deployment_config  # every policy currently deploys all at once
-    return (
-        TimedPhase("provision", "Updating", UPDATE_PROVISION_SECONDS, "Creating", "Launching the new fleet."),
-        TimedPhase(
-            "shift-traffic",
-            "Updating",
-            UPDATE_TRAFFIC_SHIFT_SECONDS,
-            "ActivatingTraffic",
-            "Shifting all traffic to the new fleet.",
-        ),
-    )
 
 
 def weights_phases() -> tuple[TimedPhase, ...]:

@@ -22,12 +22,21 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.sandbox.clock import SandboxClock
+from reconciler.sandbox.deployment_plan import DeploymentPlan
 from reconciler.sandbox.lifecycle import Operation
+
+MAX_TICK_PASSES = 8
+"""An operation may hand over to a follow-up (a deployment to its rollback) that is due too."""
 
 
 @dataclass
 class PendingUpdate:
-    """An accepted UpdateEndpoint that has not finished yet."""
+    """An accepted UpdateEndpoint that has not finished yet (deploying or rolling back).
+
+    ``deployment_config`` is the one in effect (the request's, or the retained one
+    with RetainDeploymentConfig); ``failure_reason`` is an armed failure, and
+    ``rollback_reason`` is set once the deployment is being rolled back.
+    """
 
     config_name: str
     config: dict[str, Any]
@@ -35,8 +44,9 @@ class PendingUpdate:
     retain_all_variant_properties: bool
     excluded_properties: frozenset[str]
     deployment_config: dict[str, Any] | None
-    retain_deployment_config: bool
     failure_reason: str | None
+    plan: DeploymentPlan
+    rollback_reason: str | None = None
 
 
 @dataclass
@@ -54,6 +64,7 @@ class EndpointRuntime:
     operation: Operation | None = None
     pending: PendingUpdate | None = None
     armed_failure: str | None = None
+    armed_rollback_failure: str | None = None
 
 
 class SandboxRuntime:
@@ -84,14 +95,22 @@ class SandboxRuntime:
             return len(self._active)
 
     def tick(self) -> None:
-        """Advance every operation in flight to the current sandbox time."""
+        """Advance every operation in flight (and any follow-up it starts) to the current sandbox time."""
         with self.lock:
             if not self._active:
                 return
             now = self.clock.now()
-            for key, operation in sorted(self._active.items(), key=lambda item: item[1].ends_at):
-                if operation.advance(now) and self._active.get(key) is operation:
-                    del self._active[key]
+            for _ in range(MAX_TICK_PASSES):
+                handed_over = False
+                for key, operation in sorted(self._active.items(), key=lambda item: item[1].ends_at):
+                    if not operation.advance(now):
+                        continue
+                    if self._active.get(key) is operation:
+                        del self._active[key]
+                    else:
+                        handed_over = True
+                if not handed_over:
+                    return
 
     def reset(self) -> None:
         """Forget every operation in flight and return to the configured time scale."""

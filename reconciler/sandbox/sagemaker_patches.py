@@ -8,14 +8,17 @@ exactly because of this). What changes, and why:
   ExplainerConfig, ... which moto drops) and validates instance types against
   botocore's enum instead of moto's short list; DescribeEndpointConfig returns it
   with AWS's defaults (InitialVariantWeight 1.0).
-- Endpoint operations come from ``endpoint_ops`` (timed statuses, UpdateEndpoint).
+- Endpoint operations come from ``endpoint_ops`` (timed statuses) and
+  ``endpoint_update`` (UpdateEndpoint with guardrails and rollback).
+- Application Auto Scaling knows SageMaker variants (``autoscaling``).
 - AddTags overwrites a key; tag calls on an unknown ARN are ValidationExceptions
   (moto answers HTTP 500); endpoint-config ARNs are strings (moto stores a tuple,
   which breaks the tagging API's GetResources).
 - moto's SageMaker timestamps use the sandbox clock.
 
 Also here: the control actions that need moto (``reset_all``, ``arm_update_failure``,
-``scale_variant``), addressed by region in moto's default account.
+``arm_rollback_failure``, ``scale_variant``, ``set_provisioned_concurrency``),
+addressed by region in moto's default account.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from moto.sagemaker.models import FakeEndpointConfig, Model, SageMakerModelBacke
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
-from reconciler.sandbox import endpoint_ops
+from reconciler.sandbox import autoscaling, endpoint_ops, endpoint_update
+from reconciler.sandbox.endpoint_state import ticking, use_config_renderer
 from reconciler.sandbox.runtime import RUNTIME
 from reconciler.sandbox.variants import with_config_defaults
 
@@ -57,11 +61,12 @@ def install() -> None:
         _patch_backend()
         _patch_responses()
         _patch_models()
-        ResourceGroupsTaggingAPIBackend.get_resources = endpoint_ops.ticking(  # type: ignore[method-assign]
+        autoscaling.install()
+        ResourceGroupsTaggingAPIBackend.get_resources = ticking(  # type: ignore[method-assign]
             ResourceGroupsTaggingAPIBackend.get_resources
         )
         sagemaker_models.utcnow = RUNTIME.now  # type: ignore[attr-defined]
-        endpoint_ops.use_config_renderer(render_endpoint_config)
+        use_config_renderer(render_endpoint_config)
         _installed.append(True)
         logger.debug("sandbox: moto SageMaker patches installed")
 
@@ -82,12 +87,12 @@ def _patch_backend() -> None:
     _patch(backend, "describe_endpoint_config", describe_endpoint_config)
     _patch(backend, "create_endpoint", endpoint_ops.create_endpoint)
     _patch(backend, "describe_endpoint", endpoint_ops.describe_endpoint)
-    _patch(backend, "update_endpoint", endpoint_ops.update_endpoint)
+    _patch(backend, "update_endpoint", endpoint_update.update_endpoint)
     _patch(
         backend, "update_endpoint_weights_and_capacities", endpoint_ops.update_endpoint_weights_and_capacities
     )
     _patch(backend, "delete_endpoint", endpoint_ops.delete_endpoint)
-    _patch(backend, "list_endpoints", endpoint_ops.ticking(backend.list_endpoints))
+    _patch(backend, "list_endpoints", ticking(backend.list_endpoints))
     _patch(backend, "add_tags", add_tags)
     _patch(backend, "_get_resource_from_arn", get_resource_from_arn)
 
@@ -313,8 +318,16 @@ def reset_all() -> None:
 
 
 def arm_update_failure(region: str, endpoint_name: str, reason: str) -> dict[str, Any]:
-    return endpoint_ops.arm_update_failure(backend_for(region), endpoint_name, reason)
+    return endpoint_update.arm_update_failure(backend_for(region), endpoint_name, reason)
+
+
+def arm_rollback_failure(region: str, endpoint_name: str, reason: str) -> dict[str, Any]:
+    return endpoint_update.arm_rollback_failure(backend_for(region), endpoint_name, reason)
 
 
 def scale_variant(region: str, endpoint_name: str, variant_name: str, count: int) -> dict[str, Any]:
     return endpoint_ops.scale_variant(backend_for(region), endpoint_name, variant_name, count)
+
+
+def set_provisioned_concurrency(region: str, endpoint_name: str, variant_name: str, value: int) -> dict[str, Any]:
+    return autoscaling.set_provisioned_concurrency(DEFAULT_ACCOUNT_ID, region, endpoint_name, variant_name, value)

@@ -92,15 +92,28 @@ def pending_variants(
     status: str | None,
     message: str | None,
     since: datetime,
+    traffic: float = 0.0,
+    capacity: float = 0.0,
 ) -> list[Variant]:
-    """PendingProductionVariantSummary entries for variants being deployed."""
+    """PendingProductionVariantSummary entries for variants being deployed.
+
+    ``traffic`` and ``capacity`` are the shares of traffic and of instances the new
+    fleet has at the moment: Current* values are the Desired* ones scaled by them.
+    """
     by_name = {v["VariantName"]: v for v in config_variants}
     pending = []
     for target in targets:
         item: Variant = {"VariantName": target["VariantName"]}
-        for key in ("DesiredWeight", "DesiredInstanceCount", "DesiredServerlessConfig"):
-            if key in target:
-                item[key] = copy.deepcopy(target[key])
+        if "DesiredWeight" in target:
+            item["CurrentWeight"] = round(float(target["DesiredWeight"]) * traffic, 6)
+            item["DesiredWeight"] = target["DesiredWeight"]
+        if "DesiredInstanceCount" in target:
+            item["CurrentInstanceCount"] = round(int(target["DesiredInstanceCount"]) * capacity)
+            item["DesiredInstanceCount"] = target["DesiredInstanceCount"]
+        if "DesiredServerlessConfig" in target:
+            if capacity >= 1.0:
+                item["CurrentServerlessConfig"] = copy.deepcopy(target["DesiredServerlessConfig"])
+            item["DesiredServerlessConfig"] = copy.deepcopy(target["DesiredServerlessConfig"])
         for key in _PENDING_COPIED_FIELDS:
             value = by_name.get(target["VariantName"], {}).get(key)
             if value is not None:
