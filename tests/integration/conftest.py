@@ -68,4 +68,17 @@ def cli(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     root = tmp_path / "specs"
     shutil.copytree(REPO / "specs", root)
+    for extra in EXTRA_FILES:  # most lifecycle tests use the A/B churn endpoint alone
+        (root / extra).unlink()
     yield Cli(sandbox, root)
+
+
+EXTRA_FILES = ("autoscaled.yaml", "serverless.yaml")
+
+
+@pytest.fixture()
+def full_cli(cli: Cli) -> Cli:
+    """The whole example stack, autoscaled and serverless endpoints included."""
+    for extra in EXTRA_FILES:
+        shutil.copy(REPO / "specs" / extra, cli.root / extra)
+    return cli
