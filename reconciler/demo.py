@@ -57,6 +57,18 @@ spec:
       initialInstanceCount: 1
       initialVariantWeight: WEIGHT_B
 """
+AUTOSCALED = """\
+apiVersion: reconciler/v1
+kind: Endpoint
+name: fraud
+spec:
+  productionVariants:
+    - variantName: main
+      modelName: ${Model.churn-xgb.name}
+      instanceType: FRAUD_TYPE
+      initialInstanceCount: 2
+      autoscaling: {minCapacity: 2, maxCapacity: 8, targetInvocationsPerInstance: 750}
+"""
 
 
 @contextlib.contextmanager
@@ -82,6 +94,8 @@ class Story:
         self.state = {"MODEL_VERSION": "2026-11-01", "INSTANCE_TYPE": "ml.m5.large", "WEIGHT_A": "0.5",
                       "WEIGHT_B": "0.5"}
         self.endpoint = True
+        self.autoscaled = False
+        self.state["FRAUD_TYPE"] = "ml.c5.xlarge"
         self.time_scale = 1.0
 
     def write(self) -> None:
@@ -91,6 +105,8 @@ class Story:
         (self.root / "models.yaml").write_text(self._fill(MODELS))
         if self.endpoint:
             (self.root / "endpoint.yaml").write_text(self._fill(ENDPOINT))
+        if self.autoscaled:
+            (self.root / "autoscaled.yaml").write_text(self._fill(AUTOSCALED))
 
     def _fill(self, text: str) -> str:
         for k, v in self.state.items():
@@ -211,7 +227,27 @@ def _run(s: Story, control: object) -> None:
     s.expect("apply succeeded", code == 0)
     s.converged()
 
-    s.heading("5. Out-of-band drift: someone moves traffic by hand in the console")
+    s.heading("5. Autoscaling: the autoscaler owns capacity, and an instance-type change keeps it")
+    s.autoscaled = True
+    s.write()
+    code, text = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("endpoint created, then its scalable target and policy registered",
+             s.steps_of(text)[-2:] == ["RegisterScalableTarget", "PutScalingPolicy"] and code == 0)
+    control.scale_variant(s.url, "fraud", "main", 6)  # type: ignore[attr-defined]
+    s.out("  the autoscaler scales fraud/main from 2 to 6 instances under load")
+    code, text = s.cli("drift", str(s.root))
+    s.expect("what the autoscaler did is not drift (exit 0)", code == 0)
+    s.state.update(FRAUD_TYPE="ml.c5.2xlarge")
+    s.write()
+    code, text = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("deregister -> UpdateEndpoint -> register again", code == 0 and s.steps_of(text) == [
+        "DeleteScalingPolicy", "DeregisterScalableTarget", "CreateEndpointConfig", "UpdateEndpoint",
+        "RegisterScalableTarget", "PutScalingPolicy", "DeleteEndpointConfig"])
+    count = sm.describe_endpoint(EndpointName="fraud")["ProductionVariants"][0]["DesiredInstanceCount"]
+    s.expect(f"capacity intact after the instance-type change: {count} instances (not reset to 2)", count == 6)
+    s.converged()
+
+    s.heading("6. Out-of-band drift: someone moves traffic by hand in the console")
     sm.update_endpoint_weights_and_capacities(
         EndpointName="churn", DesiredWeightsAndCapacities=[{"VariantName": "champion", "DesiredWeight": 0.1}])
     _wait_in_service(sm)
@@ -222,7 +258,7 @@ def _run(s: Story, control: object) -> None:
     code, _ = s.cli("drift", str(s.root))
     s.expect("drift is clean again (exit 0)", code == 0)
 
-    s.heading("6. Stale plan: live changes between plan and apply")
+    s.heading("7. Stale plan: live changes between plan and apply")
     s.state.update(WEIGHT_A="0.6", WEIGHT_B="0.4")
     s.write()
     plan_file = s.root.parent / "reviewed.plan.json"
@@ -237,7 +273,7 @@ def _run(s: Story, control: object) -> None:
     s.expect("a fresh plan applies", code == 0)
     s.converged()
 
-    s.heading("7. A rollout SageMaker rolls back: the apply fails loudly")
+    s.heading("8. A rollout SageMaker rolls back: the apply fails loudly")
     control.fail_next_update(s.url, "churn", reason="Health check failed for variant champion")  # type: ignore[attr-defined]
     s.state.update(INSTANCE_TYPE="ml.m5.2xlarge")
     s.write()
@@ -252,7 +288,7 @@ def _run(s: Story, control: object) -> None:
     s.expect("once the cause is fixed, the same apply succeeds", code == 0)
     s.converged()
 
-    s.heading("8. Prune: the endpoint leaves the specs (the Stack has prune: true)")
+    s.heading("9. Prune: the endpoint leaves the specs (the Stack has prune: true)")
     s.endpoint = False
     s.write()
     code, text = s.cli("plan", str(s.root))

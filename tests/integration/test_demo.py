@@ -1,0 +1,20 @@
+"""The README's first command ends in `reconciler demo`: it must run the whole story and exit 0."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.integration.conftest import REPO
+
+
+def test_demo_runs_the_whole_story() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    proc = subprocess.run([sys.executable, "-m", "reconciler", "demo"], capture_output=True, text=True, timeout=300,
+                          cwd=REPO, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "UNEXPECTED" not in proc.stdout
+    assert "capacity intact after the instance-type change" in proc.stdout
+    assert "Demo complete" in proc.stdout
+    assert "Traceback" not in proc.stderr
