@@ -43,6 +43,7 @@ class Desired:
     state_hash: str  # recorded in the `reconciler:hash` tag when applied
     extra: Mapping[str, Any] = field(default_factory=dict)  # kind extensions (e.g. deploymentConfig)
     position: Position | None = None
+    protect: bool = False  # the document has `protect: true`
 
     def __post_init__(self) -> None:
         for name in ("request", "comparable", "user_tags", "extra"):
@@ -50,7 +51,10 @@ class Desired:
 
     def tags(self, stack: str) -> dict[str, str]:
         """Every tag to write: the user's plus the ownership tags."""
-        return {**thaw(self.user_tags), **tagmod.ownership(stack, self.spec, self.state_hash)}
+        out = {**thaw(self.user_tags), **tagmod.ownership(stack, self.spec, self.state_hash)}
+        if self.protect:
+            out[tagmod.PROTECT] = "true"
+        return out
 
 
 @dataclass
@@ -215,7 +219,8 @@ class Handler(ABC):
         steps: list[Step] = []
         add = {k: v for k, v in want.items() if have.get(k) != v}
         # Other `reconciler:` keys are bookkeeping written by their own steps (e.g. reconciler:scaling).
-        remove = sorted(k for k in have if k not in want and not k.lower().startswith(("aws:", "reconciler:")))
+        remove = sorted(k for k in have if k not in want and not k.lower().startswith("aws:")
+                        and (k in tagmod.MANAGED_KEYS or not k.lower().startswith("reconciler:")))
         if add:
             steps.append(Step("AddTags", str(live.address), {"ResourceArn": live.arn, "Tags": tagmod.to_tag_list(add)},
                               "record tags"))

@@ -30,7 +30,9 @@ from reconciler.plan.model import Action, Change, Step
 
 TRANSITIONAL = {"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"}
 CREATE_TIMEOUT = 3600.0  # AWS's EndpointInService waiter: 30 s x 120
-UPDATE_TIMEOUT = 3600.0
+UPDATE_TIMEOUT = 3600.0  # waiting for an endpoint to settle before changing it
+PROVISIONING_ALLOWANCE = 3600
+ROLLBACK_ALLOWANCE = 1800
 WEIGHTS_TIMEOUT = 1800.0
 DELETE_TIMEOUT = 1800.0  # AWS's EndpointDeleted waiter: 30 s x 60
 ROLLBACK_FAILED_HELP = (
@@ -81,6 +83,61 @@ def mask_scaled(variants: dict[str, dict[str, Any]], scaled: set[str]) -> dict[s
 def autoscaled_live(live: Live) -> set[str]:
     """Variants of a live endpoint registered as scalable targets."""
     return {str(t.address.name).rsplit("/", 1)[-1] for t in live.related.get("scalable-target", [])}
+
+
+def describe_rollout(deployment: dict[str, Any] | None) -> str:
+    """One line for people: how an UpdateEndpoint with this DeploymentConfig rolls out."""
+    if not deployment:
+        return "blue/green, all at once (SageMaker's default)"
+    parts: list[str] = []
+    blue_green = deployment.get("BlueGreenUpdatePolicy")
+    rolling = deployment.get("RollingUpdatePolicy")
+    if blue_green:
+        routing = blue_green.get("TrafficRoutingConfiguration") or {}
+        kind = routing.get("Type", "ALL_AT_ONCE")
+        wait = routing.get("WaitIntervalInSeconds", 0)
+        if kind == "CANARY":
+            parts.append(f"blue/green canary of {_size(routing.get('CanarySize'))}, bake {wait} s, then the rest")
+        elif kind == "LINEAR":
+            parts.append(f"blue/green linear in steps of {_size(routing.get('LinearStepSize'))}, bake {wait} s each")
+        else:
+            parts.append(f"blue/green all at once, bake {wait} s")
+        if blue_green.get("TerminationWaitInSeconds"):
+            parts.append(f"final bake {blue_green['TerminationWaitInSeconds']} s")
+    if rolling:
+        parts.append(f"rolling in batches of {_size(rolling.get('MaximumBatchSize'))}, bake "
+                     f"{rolling.get('WaitIntervalInSeconds', 0)} s each")
+    alarms = [a.get("AlarmName") for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms") or []]
+    if alarms:
+        parts.append("rolls back if " + ", ".join(str(a) for a in alarms) + " alarms")
+    return "; ".join(parts) or "blue/green, all at once"
+
+
+def _size(size: dict[str, Any] | None) -> str:
+    if not size:
+        return "?"
+    return f"{size.get('Value')}%" if size.get("Type") == "CAPACITY_PERCENT" else f"{size.get('Value')} instance(s)"
+
+
+def deployment_timeout(params: dict[str, Any]) -> float:
+    """How long to follow an UpdateEndpoint: derived from its DeploymentConfig, never a fixed waiter limit.
+
+    The policy's own waits (or its MaximumExecutionTimeoutInSeconds, when larger) plus an hour
+    for provisioning the new fleet and half an hour for a rollback.
+    """
+    deployment = params.get("DeploymentConfig") or {}
+    policy = deployment.get("BlueGreenUpdatePolicy") or deployment.get("RollingUpdatePolicy") or {}
+    routing = policy.get("TrafficRoutingConfiguration") or {}
+    waits = int(routing.get("WaitIntervalInSeconds") or policy.get("WaitIntervalInSeconds") or 0)
+    size = routing.get("LinearStepSize") or policy.get("MaximumBatchSize") or {}
+    steps = 1
+    if size.get("Type") == "CAPACITY_PERCENT" and size.get("Value"):
+        steps = -(-100 // int(size["Value"]))
+    elif size.get("Value"):
+        steps = 10  # instance-count steps: the fleet size is not known here; assume a generous count
+    own = waits * steps + int(policy.get("TerminationWaitInSeconds") or 0)
+    limit = int(policy.get("MaximumExecutionTimeoutInSeconds") or 0)
+    return float(max(own, limit) + PROVISIONING_ALLOWANCE + ROLLBACK_ALLOWANCE)
 
 
 def weight_steps(address: str, name: str, start: dict[str, Any], target: dict[str, Any],
@@ -175,6 +232,33 @@ class EndpointHandler(Handler):
         return {}
 
     @staticmethod
+    def _check_guarded_variants(ctx: PlanContext, desired: Desired, live: set[str], target: set[str]) -> None:
+        """Blue/green and rolling deployments need the new config to keep the live variant names."""
+        if live != target:
+            where = f"{desired.position}: " if desired.position else ""
+            ctx.errors.append(
+                f"{where}{desired.spec}: a guarded deployment (deploymentConfig) needs the same variant names as the "
+                f"live endpoint (live: {', '.join(sorted(live))}; spec: {', '.join(sorted(target))}); rename the "
+                "variants back, or apply the rename in a separate change without deploymentConfig")
+
+    @staticmethod
+    def _check_alarms(ctx: PlanContext, desired: Desired) -> None:
+        """Every rollback alarm must be in the stack or already in the account."""
+        deployment = thaw(desired.extra.get("deploymentConfig")) or {}
+        names = [a.get("AlarmName") for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms") or []]
+        outside = sorted({n for n in names if n and Address("alarm", n) not in ctx.desired})
+        if not outside:
+            return
+        found = ctx.clients.get("cloudwatch").describe_alarms(AlarmNames=outside,
+                                                              AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+        found_names = {a["AlarmName"] for a in found.get("MetricAlarms", []) + found.get("CompositeAlarms", [])}
+        for name in outside:
+            if name not in found_names:
+                where = f"{desired.position}: " if desired.position else ""
+                ctx.errors.append(f"{where}{desired.spec}: rollback alarm '{name}' is neither an Alarm document of this "
+                                  "stack nor an alarm in the account; define it with `kind: Alarm` or fix the name")
+
+    @staticmethod
     def _left_alone(ctx: PlanContext, live: Live) -> set[str]:
         """Variants scaled by a target reconciler does not manage (set up outside git): never fought."""
         out: set[str] = set()
@@ -222,6 +306,7 @@ class EndpointHandler(Handler):
         address = str(desired.address)
         name = desired.address.name
         arn = self.arn(ctx.region, ctx.account, name)
+        self._check_alarms(ctx, desired)
         config_name = desired.request["EndpointConfigName"]
         scaled_desired = set(thaw(desired.extra.get("autoscaled", {})))
         target = thaw(desired.comparable["variants"])  # autoscaled capacity already masked
@@ -283,10 +368,12 @@ class EndpointHandler(Handler):
             deployment = thaw(desired.extra.get("deploymentConfig"))
             if deployment:
                 params["DeploymentConfig"] = deployment
+                self._check_guarded_variants(ctx, desired, set(live_all), set(target))
             state_steps.append(Step("UpdateEndpoint", address, params,
-                                    "deploy the new endpoint config and wait until InService", tag_arn=arn))
+                                    f"deploy the new config: {describe_rollout(deployment)}", tag_arn=arn))
             state_steps.extend(weight_steps(address, name, mask_scaled(expected, scaled), target, arn))
-            reason = f"serves endpoint config {config_name} (was {before['endpointConfigName']})"
+            reason = (f"serves endpoint config {config_name} (was {before['endpointConfigName']}); rollout: "
+                      f"{describe_rollout(deployment)}")
             if retained:
                 reason += f"; keeps the autoscaled capacity of {', '.join(sorted(retained))}"
         elif before["variants"] != target:
@@ -337,7 +424,7 @@ class EndpointHandler(Handler):
         return data
 
     def _wait(self, ctx: ExecContext, step: Step, done: Any, timeout: float, what: str,
-              quiet_when_done: bool = False) -> dict[str, Any] | None:
+              quiet_when_done: bool = False, phases: list[str] | None = None) -> dict[str, Any] | None:
         name = step.params["EndpointName"]
         last: list[str] = [""]
 
@@ -349,7 +436,11 @@ class EndpointHandler(Handler):
             pending = (data or {}).get("PendingDeploymentSummary") or {}
             for v in pending.get("ProductionVariants") or []:
                 for vs in v.get("VariantStatus") or []:
-                    message += f"; variant {v.get('VariantName')}: {vs.get('Status')}"
+                    detail = vs.get("StatusMessage") or ""
+                    phase = f"variant {v.get('VariantName')}: {vs.get('Status')}" + (f" ({detail})" if detail else "")
+                    message += f"; {phase}"
+                    if phases is not None and (not phases or phases[-1] != phase):
+                        phases.append(phase)
             if message != last[0]:
                 last[0] = message
                 ctx.hooks.step_progress(step, f"{message} ({int(elapsed)} s)")
@@ -382,9 +473,10 @@ class EndpointHandler(Handler):
         if op == "UpdateEndpoint":
             self._settle(ctx, step)
             call(sm, op, step.params_plain())
+            phases: list[str] = []
             data = self._wait(ctx, step, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
-                              UPDATE_TIMEOUT, "the deployment to finish")
-            self._check_update(step, data)
+                              deployment_timeout(step.params_plain()), "the deployment to finish", phases=phases)
+            self._check_update(ctx, step, data, phases)
             return
         if op == "UpdateEndpointWeightsAndCapacities":
             self._settle(ctx, step)
@@ -405,8 +497,7 @@ class EndpointHandler(Handler):
             self._settle(ctx, step)
         run_simple(sm, step)
 
-    @staticmethod
-    def _check_update(step: Step, data: dict[str, Any] | None) -> None:
+    def _check_update(self, ctx: ExecContext, step: Step, data: dict[str, Any] | None, phases: list[str]) -> None:
         target = step.params["EndpointConfigName"]
         if data is None:
             raise ApplyError(f"{step.address} disappeared during the update")
@@ -417,9 +508,25 @@ class EndpointHandler(Handler):
         if status == "Failed":
             raise ApplyError(f"{step.address} failed during the update: {data.get('FailureReason', 'none given')}")
         if data.get("EndpointConfigName") != target:
+            during = f" during {phases[-1]}" if phases else ""
+            firing = self._alarms_in_alarm(ctx, step)
+            alarms = f" Alarm(s) in ALARM: {', '.join(firing)}." if firing else ""
             raise ApplyError(
-                f"{step.address}: SageMaker rolled the update back; the endpoint still serves "
-                f"{data.get('EndpointConfigName')} instead of {target}. "
+                f"{step.address}: SageMaker rolled the update back{during}; the endpoint still serves "
+                f"{data.get('EndpointConfigName')} instead of {target}.{alarms} "
                 f"FailureReason: {data.get('FailureReason', 'none given')}. The serving config and its models "
                 "were kept; fix the cause and apply again."
             )
+
+    @staticmethod
+    def _alarms_in_alarm(ctx: ExecContext, step: Step) -> list[str]:
+        """The deployment's rollback alarms that are in ALARM now (to name them in the failure)."""
+        deployment = step.params_plain().get("DeploymentConfig") or {}
+        names = [a["AlarmName"] for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms") or []]
+        if not names:
+            return []
+        try:
+            found = ctx.clients.get("cloudwatch").describe_alarms(AlarmNames=names, StateValue="ALARM")
+        except Exception:
+            return []
+        return sorted(a["AlarmName"] for a in found.get("MetricAlarms", []) + found.get("CompositeAlarms", []))

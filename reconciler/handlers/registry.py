@@ -9,6 +9,7 @@ from reconciler.handlers.base import Handler
 
 @lru_cache(maxsize=1)
 def handlers() -> dict[str, Handler]:
+    from reconciler.handlers.alarm import AlarmHandler
     from reconciler.handlers.endpoint import EndpointHandler
     from reconciler.handlers.endpoint_config import EndpointConfigHandler
     from reconciler.handlers.model import ModelHandler
@@ -17,7 +18,7 @@ def handlers() -> dict[str, Handler]:
     from reconciler.handlers.scheduled_action import ScheduledActionHandler
 
     found: list[Handler] = [ModelHandler(), EndpointConfigHandler(), EndpointHandler(), ScalableTargetHandler(),
-                            ScalingPolicyHandler(), ScheduledActionHandler()]
+                            ScalingPolicyHandler(), ScheduledActionHandler(), AlarmHandler()]
     return {h.type: h for h in found}
 
 

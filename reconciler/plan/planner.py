@@ -211,6 +211,10 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
     for address, desired in snap.desired.items():
         handler = handler_for(address.type)
         rp = handler.plan(ctx, desired, snap.live.get(address))
+        if rp.change is not None and rp.change.action is Action.replace and not rp.change.replaces:
+            live = snap.live.get(address)
+            if desired.protect or (live is not None and tagmod.PROTECT in live.tags):
+                ctx.errors.append(_protected(desired.position, address, desired.spec, "replace"))
         planned.extend(_planned(rp, STAGE_MAIN, handler, index[address]))
 
     # Owned resources that are not desired: superseded (spec still here) or orphaned (spec gone).
@@ -266,7 +270,12 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
     for address, why in sorted(candidates.items()):
         handler = handler_for(address.type)
         lv = snap.live[address]
-        if handler.immutable and why == "superseded":
+        gc = handler.immutable and why == "superseded"  # an older version, not the document's resource
+        if tagmod.PROTECT in lv.tags and not gc:
+            desired_doc = snap.stack.get(lv.spec or "")
+            ctx.errors.append(_protected(desired_doc.doc.pos(("name",)) if desired_doc else None, address, lv.spec,
+                                         "delete", gone=desired_doc is None))
+        if gc:
             snap.describe(lv)
         rp = handler.plan(ctx, None, lv)
         change = rp.change
@@ -299,6 +308,16 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
     warnings = list(ctx.warnings) + [str(w) for w in snap.stack.warnings.items]
     return Plan(stack=stack_name, region=snap.region, account=snap.account, changes=tuple(changes),
                 steps=tuple(steps), fingerprints=fingerprints, orphans=tuple(orphans), warnings=tuple(warnings))
+
+
+def _protected(position: Any, address: Address, spec: str | None, verb: str, gone: bool = False) -> str:
+    where = f"{position}: " if position else ""
+    if gone:
+        how = (f"it was applied with protect: true. To delete it, restore the {spec} document with protect: false, "
+               "apply, then remove the document")
+    else:
+        how = f"to allow it, set protect: false in {spec} and apply first"
+    return f"{where}{address} is protected: plan refuses to {verb} it; {how}"
 
 
 def _record_once(steps: list[Step]) -> list[Step]:

@@ -52,7 +52,7 @@ def _expand_model(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     address = Address("model", name)
     state = content_hash({"name": name, "tags": tags})
     return [Desired(address, doc.address, {"ModelName": name, **request}, comparable, tags, state,
-                    position=doc.doc.pos(("name",)))]
+                    position=doc.doc.pos(("name",)), protect=doc.protect)]
 
 
 def _expand_endpoint(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
@@ -71,7 +71,7 @@ def _expand_endpoint(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     config_address = Address("endpoint-config", config_name)
     config_state = content_hash({"name": config_name, "tags": tags})
     config = Desired(config_address, doc.address, {"EndpointConfigName": config_name, **request},
-                     cfgmod.to_comparable(request, tags), tags, config_state, position=pos)
+                     cfgmod.to_comparable(request, tags), tags, config_state, position=pos, protect=doc.protect)
     children = _expand_autoscaling(doc, request, scaling)
     autoscaled = {v: d for v, d in ((c.extra["variant"], c.request["ScalableDimension"]) for c in children
                                     if c.address.type == "scalable-target")}
@@ -87,7 +87,7 @@ def _expand_endpoint(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
         extra["deploymentConfig"] = to_api(deployment, deployment_config_shape())
     endpoint = Desired(Address("endpoint", doc.name), doc.address,
                        {"EndpointName": doc.name, "EndpointConfigName": config_name}, endpoint_comparable, tags,
-                       content_hash(endpoint_comparable), extra=extra, position=pos)
+                       content_hash(endpoint_comparable), extra=extra, position=pos, protect=doc.protect)
     ctx.names[doc.address] = doc.name
     ctx.arns[doc.address] = ctx.arn("endpoint", doc.name)
     return [config, endpoint, *children]
@@ -138,9 +138,24 @@ def _expand_autoscaling(doc: SpecDoc, request: dict[str, Any], scaling: dict[str
     return out
 
 
+def _expand_alarm(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
+    from reconciler.handlers import alarm as alarmmod
+    from reconciler.spec.shapes import operation_input, to_api
+
+    spec = substitute(doc.spec, ctx.resolve)
+    request = {"AlarmName": doc.name, **to_api(spec, operation_input("cloudwatch", "PutMetricAlarm"))}
+    tags = ctx.user_tags(doc)
+    comparable = alarmmod.to_comparable(request, tags)
+    ctx.names[doc.address] = doc.name
+    ctx.arns[doc.address] = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm:{doc.name}"
+    return [Desired(Address("alarm", doc.name), doc.address, request, comparable, tags, content_hash(comparable),
+                    position=doc.doc.pos(("name",)), protect=doc.protect)]
+
+
 EXPANDERS: dict[str, Callable[[ExpandContext, SpecDoc], list[Desired]]] = {
     "Model": _expand_model,
     "Endpoint": _expand_endpoint,
+    "Alarm": _expand_alarm,
 }
 
 

@@ -7,6 +7,7 @@ are checked by the planner instead.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -111,9 +112,136 @@ def _check_endpoint(doc: SpecDoc, diags: Diagnostics, docs: dict[str, SpecDoc]) 
                                 " instance types with local NVMe storage encrypt it in hardware and SageMaker rejects "
                                 "a KMS key", pos(("spec", list_name, i, "instanceType")))
     _check_serverless(doc, diags, docs)
+    _check_deployment(doc, diags, docs)
     for i, variant in enumerate(variants):
         if "autoscaling" in variant:
             _check_autoscaling(doc, diags, i, variant)
+
+
+def _fleet_sizes(variants: list[dict[str, Any]]) -> dict[str, int]:
+    """Per instance variant, the smallest fleet a deployment may see (autoscaling's minimum if lower)."""
+    out: dict[str, int] = {}
+    for v in variants:
+        count = v.get("initialInstanceCount")
+        if "serverlessConfig" in v or not isinstance(count, int):
+            continue
+        low = (v.get("autoscaling") or {}).get("minCapacity")
+        out[str(v.get("variantName"))] = min(count, low) if isinstance(low, int) and low >= 1 else count
+    return out
+
+
+def _percent(size: dict[str, Any], count: int) -> float:
+    value = size.get("value", 0)
+    if size.get("type") == "CAPACITY_PERCENT":
+        return float(value)
+    return 100.0 * value / count if count else 100.0
+
+
+def _describe_size(size: dict[str, Any]) -> str:
+    unit = "%" if size.get("type") == "CAPACITY_PERCENT" else " instance(s)"
+    return f"{size.get('value')}{unit}"
+
+
+def _check_size(doc: SpecDoc, diags: Diagnostics, path: tuple[Any, ...], size: dict[str, Any] | None, what: str,
+                low: float, high: float, fleets: dict[str, int]) -> float | None:
+    """Check a CapacitySize against [low, high] percent of each variant's fleet; the smallest percent."""
+    if not size:
+        diags.error(f"{what} is required for this traffic routing type", doc.doc.pos(path[:-1]))
+        return None
+    worst: float | None = None
+    for variant, count in sorted(fleets.items()) or [("", 0)]:
+        pct = _percent(size, count)
+        worst = pct if worst is None else min(worst, pct)
+        if not low <= pct <= high:
+            of = f" of variant '{variant}''s {count} instances" if size.get("type") != "CAPACITY_PERCENT" else ""
+            diags.error(f"{what} {_describe_size(size)} is {pct:g}%{of}; it must be {low:g}% to {high:g}% of the "
+                        "variant's instances", doc.doc.pos((*path, "value")))
+            break
+    return worst
+
+
+def _check_deployment(doc: SpecDoc, diags: Diagnostics, docs: dict[str, SpecDoc]) -> None:
+    spec = doc.spec
+    config = spec.get("deploymentConfig")
+    if not config:
+        return
+    base = ("spec", "deploymentConfig")
+    pos = doc.doc.pos
+    variants = spec.get("productionVariants") or []
+    fleets = _fleet_sizes(variants)
+    blue_green = config.get("blueGreenUpdatePolicy")
+    rolling = config.get("rollingUpdatePolicy")
+    if blue_green and rolling:
+        diags.error("deploymentConfig takes one update policy: blueGreenUpdatePolicy or rollingUpdatePolicy, not both",
+                    pos((*base, "rollingUpdatePolicy")))
+    if blue_green:
+        path = (*base, "blueGreenUpdatePolicy")
+        routing = blue_green.get("trafficRoutingConfiguration") or {}
+        rpath = (*path, "trafficRoutingConfiguration")
+        kind = routing.get("type")
+        wait = int(routing.get("waitIntervalInSeconds") or 0)
+        bakes = 1
+        if kind == "CANARY":
+            _check_size(doc, diags, (*rpath, "canarySize"), routing.get("canarySize"), "canarySize", 0.0001, 50,
+                        fleets)
+        elif kind == "LINEAR":
+            pct = _check_size(doc, diags, (*rpath, "linearStepSize"), routing.get("linearStepSize"), "linearStepSize",
+                              10, 50, fleets)
+            bakes = math.ceil(100 / pct) if pct else 1
+        for key in ("canarySize", "linearStepSize"):
+            if key in routing and kind != ("CANARY" if key == "canarySize" else "LINEAR"):
+                diags.error(f"{key} only applies to {'CANARY' if key == 'canarySize' else 'LINEAR'} traffic routing "
+                            f"(type is {kind})", pos((*rpath, key)))
+        total = wait * bakes + int(blue_green.get("terminationWaitInSeconds") or 0)
+        _check_timeout(doc, diags, path, blue_green.get("maximumExecutionTimeoutInSeconds"), total,
+                       f"{bakes} bake(s) of {wait} s plus the termination wait")
+    if rolling:
+        path = (*base, "rollingUpdatePolicy")
+        if any("serverlessConfig" in v for v in variants):
+            diags.error("rolling deployments are not available for serverless endpoints; use blueGreenUpdatePolicy",
+                        pos(path))
+        if len(variants) > 1:
+            diags.error(f"rolling deployments are not available for endpoints with several production variants "
+                        f"(this one has {len(variants)}); use blueGreenUpdatePolicy", pos(path))
+        pct = _check_size(doc, diags, (*path, "maximumBatchSize"), rolling.get("maximumBatchSize"), "maximumBatchSize",
+                          5, 50, fleets)
+        batches = math.ceil(100 / pct) if pct else 1
+        wait = int(rolling.get("waitIntervalInSeconds") or 0)
+        _check_timeout(doc, diags, path, rolling.get("maximumExecutionTimeoutInSeconds"), wait * batches,
+                       f"{batches} batch(es) baking {wait} s each")
+    alarms = (config.get("autoRollbackConfiguration") or {}).get("alarms")
+    if alarms is not None and not 1 <= len(alarms) <= 10:
+        diags.error(f"autoRollbackConfiguration.alarms has {len(alarms)} alarms; a deployment watches 1 to 10",
+                    pos((*base, "autoRollbackConfiguration", "alarms")))
+    _fallback_warnings(doc, diags, docs, blue_green, rolling)
+
+
+def _check_timeout(doc: SpecDoc, diags: Diagnostics, path: tuple[Any, ...], timeout: Any, total: int,
+                   how: str) -> None:
+    if isinstance(timeout, int) and timeout < total:
+        diags.error(f"maximumExecutionTimeoutInSeconds {timeout} is shorter than the policy's own waits ({total} s: "
+                    f"{how})", doc.doc.pos((*path, "maximumExecutionTimeoutInSeconds")))
+
+
+def _fallback_warnings(doc: SpecDoc, diags: Diagnostics, docs: dict[str, SpecDoc], blue_green: Any,
+                       rolling: Any) -> None:
+    routing = ((blue_green or {}).get("trafficRoutingConfiguration") or {}).get("type")
+    if not rolling and routing in (None, "ALL_AT_ONCE"):
+        return
+    for i, v in enumerate(doc.spec.get("productionVariants") or []):
+        reason = None
+        if _family(v.get("instanceType", "")) == "inf1":
+            reason = f"Inf1 instances ({v['instanceType']})"
+        model = _referenced_model(v, docs)
+        containers = []
+        if model is not None:
+            containers = [model.spec.get("primaryContainer") or {}, *(model.spec.get("containers") or [])]
+        if any("aws-marketplace" in str(c.get("modelPackageName", "")) for c in containers):
+            reason = "an AWS Marketplace model package"
+        if reason:
+            diags.warning(f"variant '{v.get('variantName')}' uses {reason}: SageMaker silently falls back to "
+                          "blue/green all-at-once with no final bake, ignoring this deployment policy",
+                          doc.doc.pos(("spec", "productionVariants", i)))
 
 
 def _check_serverless(doc: SpecDoc, diags: Diagnostics, docs: dict[str, SpecDoc]) -> None:

@@ -37,6 +37,7 @@ class SpecDoc:
     tags: dict[str, str]
     doc: Document
     schema_ok: bool = True
+    protect: bool = False
 
     @property
     def address(self) -> str:
@@ -290,14 +291,14 @@ def load_stack(root: Path) -> StackSpec:
             if tags:
                 stack.tags = {**stack.tags, **tags}
             continue
-        specs.append(SpecDoc(kind, name, data.get("spec") or {}, tags, doc, schema_ok))
+        specs.append(SpecDoc(kind, name, data.get("spec") or {}, tags, doc, schema_ok, data.get("protect") is True))
     if stack is None and not diags.has_errors:
         where = documents[0].start if documents else None
         diags.error("no Stack document found: add one `kind: Stack` document with the stack's name", where)
     order = _check_references(specs, diags)
     if stack is not None:
         for s in specs:
-            total = len({**stack.tags, **s.tags}) + OWNERSHIP_TAG_COUNT
+            total = len({**stack.tags, **s.tags}) + OWNERSHIP_TAG_COUNT + (1 if s.protect else 0)
             if total > MAX_TAGS:
                 diags.error(f"{s.address} would carry {total} tags (its own, the Stack's and "
                             f"{OWNERSHIP_TAG_COUNT} ownership tags); AWS allows {MAX_TAGS}", s.doc.pos(("tags",)))
