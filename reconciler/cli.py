@@ -1,6 +1,6 @@
 """The command-line interface: the only module that prints or exits.
 
-Commands: validate, plan, apply, drift, schema, sandbox, demo. Exit codes follow
+Commands: validate, plan, apply, drift, promote, schema, sandbox, demo. Exit codes follow
 docs/cli.md: 0 success; 1 any error (invalid specs, refused or failed apply, AWS
 errors), always as one clear line per problem and never a traceback; 2 for "changes
 present" (`plan --detailed-exitcode`) and "drift or pending" (`drift`).
@@ -208,6 +208,36 @@ def cmd_drift(args: argparse.Namespace) -> int:
     return EXIT_OK if report.in_sync else EXIT_CHANGES
 
 
+def cmd_promote(args: argparse.Namespace) -> int:
+    from reconciler import promote
+    from reconciler.plan.planner import caller_account
+
+    kind, _, name = args.target.partition("/")
+    if kind != "ShadowTest" or not name:
+        raise CliError(f"promote takes ShadowTest/NAME, got {args.target!r}")
+    stack = _load(args.dir)
+    if stack.get(f"ShadowTest/{name}") is None:
+        raise CliError(f"no ShadowTest/{name} document in {args.dir}")
+    clients = _clients(args, stack.stack.region, read_only=False)
+    account = caller_account(clients.reader())
+    promotion = promote.prepare(clients, stack.stack.name, name, args.retain_production)
+    shadow_models = ", ".join(f"{v} ({promotion.models.get(v, '?')})" for v in promotion.promoted)
+    fate = "kept beside it" if promotion.retained else "removed"
+    out(f"Promote ShadowTest/{name}: endpoint/{promotion.endpoint} will serve shadow variant {shadow_models}; "
+        f"production variant {promotion.production} ({promotion.models.get(str(promotion.production), '?')}) "
+        f"is {fate}.")
+    if not _confirm(args.auto_approve):
+        out("Promotion cancelled.")
+        return EXIT_ERROR
+    data = promote.run(clients, promotion, ConsoleHooks(), account)
+    variants = ", ".join(v["VariantName"] for v in data.get("ProductionVariants", []))
+    out(f"\nPromoted: endpoint/{promotion.endpoint} is InService on {data.get('EndpointConfigName')} "
+        f"(variants: {variants}).")
+    out(f"Now make git match: point Endpoint/{promotion.endpoint}'s variant at the promoted model and remove or "
+        f"update ShadowTest/{name}; until then the next plan moves the endpoint back to git's config.")
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
 
@@ -286,6 +316,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     _aws_options(p)
     p.set_defaults(func=cmd_drift)
+
+    p = sub.add_parser("promote", help="promote a running shadow test's shadow variant to production")
+    p.add_argument("target", help="ShadowTest/NAME")
+    p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    p.add_argument("--retain-production", action="store_true", help="keep the production variant beside it")
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    _aws_options(p)
+    p.set_defaults(func=cmd_promote)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a kind (for editor completion)")
     p.add_argument("kind", nargs="?")

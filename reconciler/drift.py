@@ -74,4 +74,4 @@ def drift_report(plan: Plan, snap: Snapshot) -> DriftReport:
         entries.append(DriftEntry(change.address, change.spec, tuple(labels), change.action.value, reason,
                                   thaw(change.before), thaw(change.after)))
     checked = len(set(snap.desired) | set(snap.live))
-    return DriftReport(plan.stack, plan.region, plan.account, tuple(entries), checked)
+    return DriftReport(plan.stack, plan.region, plan.account, tuple(entries), checked, plan.notes)

@@ -3,8 +3,9 @@
 Each entry is labelled `drift` (live changed outside git since the state it was applied
 from: its live hash no longer equals the `reconciler:hash` tag written at apply) and/or
 `pending` (the spec changed and was not applied yet: the desired hash differs from that
-tag, or the resource is still to be created or deleted). `managed` entries are resources
-another system legitimately changes (reported, never counted as drift).
+tag, or the resource is still to be created or deleted). Resources another system
+legitimately changes (an endpoint under a running shadow test) are reported in `notes`,
+never as drift.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class DriftReport:
     account: str
     entries: tuple[DriftEntry, ...] = ()
     checked: int = 0  # resources compared
+    notes: tuple[str, ...] = ()  # e.g. endpoints managed by a running shadow test
 
     @property
     def in_sync(self) -> bool:
@@ -69,4 +71,5 @@ class DriftReport:
             "drift": self.count("drift"),
             "pending": self.count("pending"),
             "entries": [e.to_json() for e in self.entries],
+            "notes": list(self.notes),
         }

@@ -94,6 +94,7 @@ class PlanContext:
     deleting: set[Address] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # live-state limits: the plan is refused
+    notes: list[str] = field(default_factory=list)  # status worth showing that is not a change
 
     def handler(self, type_: str) -> Handler:
         from reconciler.handlers.registry import handler_for

@@ -232,6 +232,18 @@ class EndpointHandler(Handler):
         return {}
 
     @staticmethod
+    def _experiment_of(ctx: PlanContext, name: str) -> str | None:
+        """The active inference experiment that holds this endpoint, if any."""
+        from reconciler.handlers.inference_experiment import ACTIVE
+
+        for address, live in ctx.live.items():
+            data = live.data or {}
+            if address.type == "inference-experiment" and data.get("Status") in ACTIVE and \
+                    (data.get("EndpointMetadata") or {}).get("EndpointName") == name:
+                return str(address)
+        return None
+
+    @staticmethod
     def _check_guarded_variants(ctx: PlanContext, desired: Desired, live: set[str], target: set[str]) -> None:
         """Blue/green and rolling deployments need the new config to keep the live variant names."""
         if live != target:
@@ -255,8 +267,8 @@ class EndpointHandler(Handler):
         for name in outside:
             if name not in found_names:
                 where = f"{desired.position}: " if desired.position else ""
-                ctx.errors.append(f"{where}{desired.spec}: rollback alarm '{name}' is neither an Alarm document of this "
-                                  "stack nor an alarm in the account; define it with `kind: Alarm` or fix the name")
+                ctx.errors.append(f"{where}{desired.spec}: rollback alarm '{name}' is neither an Alarm document of "
+                                  "this stack nor an alarm in the account; define it as an Alarm or fix its name")
 
     @staticmethod
     def _left_alone(ctx: PlanContext, live: Live) -> set[str]:
@@ -328,6 +340,12 @@ class EndpointHandler(Handler):
             before = self.comparable(live) if live else None
             return ResourcePlan(Change(address, desired.spec, action, reason, before, desired.comparable), steps)
 
+        experiment = self._experiment_of(ctx, name)
+        if experiment is not None:
+            ctx.notes.append(f"{address} is managed by {experiment} while that shadow test is active: its serving "
+                             "config and variants are the experiment's, not drift; reconciler changes them again once "
+                             "the test is promoted or stopped")
+            return ResourcePlan()
         if status in TRANSITIONAL:
             ctx.warnings.append(f"{address} is {status}; apply waits for it to settle and refuses the plan if the "
                                 "outcome differs from what was planned")

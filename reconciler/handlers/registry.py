@@ -12,13 +12,15 @@ def handlers() -> dict[str, Handler]:
     from reconciler.handlers.alarm import AlarmHandler
     from reconciler.handlers.endpoint import EndpointHandler
     from reconciler.handlers.endpoint_config import EndpointConfigHandler
+    from reconciler.handlers.inference_experiment import InferenceExperimentHandler
     from reconciler.handlers.model import ModelHandler
     from reconciler.handlers.scalable_target import ScalableTargetHandler
     from reconciler.handlers.scaling_policy import ScalingPolicyHandler
     from reconciler.handlers.scheduled_action import ScheduledActionHandler
 
     found: list[Handler] = [ModelHandler(), EndpointConfigHandler(), EndpointHandler(), ScalableTargetHandler(),
-                            ScalingPolicyHandler(), ScheduledActionHandler(), AlarmHandler()]
+                            ScalingPolicyHandler(), ScheduledActionHandler(), AlarmHandler(),
+                            InferenceExperimentHandler()]
     return {h.type: h for h in found}
 
 

@@ -4,7 +4,8 @@ The JSON form is a public contract (docs/plan-format.md): `format_version`, `sta
 `region`, `account`, `changes[]` (address, spec, action, reason, before, after),
 `steps[]` (operation = AWS API operation name, in execution order, with params),
 `fingerprints` (address -> hash of the live state read), plus `orphans` (owned
-resources whose spec is gone, kept because the Stack has `prune: false`) and `warnings`.
+resources whose spec is gone, kept because the Stack has `prune: false`), `warnings`
+and `notes` (status that is not a change, such as a running shadow test).
 Nothing here talks to AWS.
 """
 
@@ -146,6 +147,7 @@ class Plan:
     fingerprints: Mapping[str, str] = field(default_factory=dict)
     orphans: tuple[Orphan, ...] = ()
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # status worth knowing that is not a change (a running shadow test)
     format_version: str = FORMAT_VERSION
 
     def __post_init__(self) -> None:
@@ -153,6 +155,7 @@ class Plan:
         object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "orphans", tuple(self.orphans))
         object.__setattr__(self, "warnings", tuple(self.warnings))
+        object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "fingerprints", freeze(dict(self.fingerprints)))
 
     @property
@@ -170,6 +173,7 @@ class Plan:
             "fingerprints": thaw(self.fingerprints),
             "orphans": [o.to_json() for o in self.orphans],
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }
 
     def dumps(self) -> str:
@@ -189,6 +193,7 @@ class Plan:
             fingerprints=dict(data.get("fingerprints", {})),
             orphans=tuple(Orphan(o["address"], o.get("spec")) for o in data.get("orphans", [])),
             warnings=tuple(data.get("warnings", [])),
+            notes=tuple(data.get("notes", [])),
             format_version=version,
         )
 

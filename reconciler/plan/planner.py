@@ -307,7 +307,8 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
     fingerprints = {str(a): handler_for(a.type).fingerprint(snap.live.get(a)) for a in sorted(touched)}
     warnings = list(ctx.warnings) + [str(w) for w in snap.stack.warnings.items]
     return Plan(stack=stack_name, region=snap.region, account=snap.account, changes=tuple(changes),
-                steps=tuple(steps), fingerprints=fingerprints, orphans=tuple(orphans), warnings=tuple(warnings))
+                steps=tuple(steps), fingerprints=fingerprints, orphans=tuple(orphans), warnings=tuple(warnings),
+                notes=tuple(dict.fromkeys(ctx.notes)))
 
 
 def _protected(position: Any, address: Address, spec: str | None, verb: str, gone: bool = False) -> str:

@@ -98,6 +98,12 @@ def _warnings(warnings: Sequence[str]) -> list[str]:
     return lines
 
 
+def _notes(notes: Sequence[str]) -> list[str]:
+    if not notes:
+        return []
+    return ["#### Notes", "", *(f"- ℹ️ {_cell(n)}" for n in notes), ""]
+
+
 def _finish(lines: list[str]) -> str:
     while lines and not lines[-1]:
         lines.pop()
@@ -110,11 +116,13 @@ def render_plan_markdown(plan: Plan) -> str:
     lines = [f"### reconciler plan: stack `{plan.stack}`", ""]
     if plan.is_empty:
         lines += [f"No changes. Live AWS matches the specs. {where}", ""]
+        lines += _notes(plan.notes)
         lines += _warnings(plan.warnings)
         lines += _orphans(plan)
         return _finish(lines)
 
     lines += [f"**{plan_summary(plan)}** {where}", ""]
+    lines += _notes(plan.notes)
     lines += _warnings(plan.warnings)
     if plan.changes:
         lines += ["| Action | Address | Spec | Reason |", "| --- | --- | --- | --- |"]
@@ -143,6 +151,7 @@ def render_drift_markdown(report: DriftReport) -> str:
     """The drift report as Markdown; field diffs read live -> desired."""
     where = f"Region `{report.region}`, account `{report.account}`."
     lines = [f"### reconciler drift: stack `{report.stack}`", "", f"**{drift_summary(report)}** {where}", ""]
+    lines += _notes(report.notes)
     if not report.entries:
         return _finish(lines)
     lines += [

@@ -160,6 +160,14 @@ def _orphan_lines(plan: Plan) -> list[Line]:
     return lines
 
 
+def _note_lines(notes: Sequence[str]) -> list[Line]:
+    if not notes:
+        return []
+    lines: list[Line] = [[("Note:", "bold cyan"), _plain(f" {_one_line(n)}")] for n in notes]
+    lines.append([])
+    return lines
+
+
 def _warning_lines(warnings: Sequence[str]) -> list[Line]:
     if not warnings:
         return []
@@ -172,9 +180,10 @@ def render_plan_text(plan: Plan, *, color: bool) -> str:
     """The plan as terminal text; ANSI styling only when `color` is true."""
     if plan.is_empty:
         lines: list[Line] = [[_plain(f'No changes. Live AWS matches the specs for stack "{plan.stack}".')]]
-        if plan.orphans or plan.warnings:
+        if plan.orphans or plan.warnings or plan.notes:
             lines.append([])
             lines.extend(_orphan_lines(plan))
+            lines.extend(_note_lines(plan.notes))
             lines.extend(_warning_lines(plan.warnings))
             lines.pop()  # no trailing blank line
         return _output(lines, color)
@@ -191,6 +200,7 @@ def render_plan_text(plan: Plan, *, color: bool) -> str:
         lines.extend(_step_lines(plan.steps))
         lines.append([])
     lines.extend(_orphan_lines(plan))
+    lines.extend(_note_lines(plan.notes))
     lines.extend(_warning_lines(plan.warnings))
     lines.append([(plan_summary(plan), "bold")])
     return _output(lines, color)
@@ -245,5 +255,6 @@ def render_drift_text(report: DriftReport, *, color: bool) -> str:
             lines.append([_plain(f"{FIELD_INDENT}{reason}")])
         lines.extend(_field_lines(entry_fields(entry, DIFF_LINE_LIMIT)))
         lines.append([])
+    lines.extend(_note_lines(report.notes))
     lines.append([(drift_summary(report), "bold")])
     return _output(lines, color)

@@ -152,7 +152,23 @@ def _expand_alarm(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
                     position=doc.doc.pos(("name",)), protect=doc.protect)]
 
 
+def _expand_shadow_test(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
+    from reconciler.handlers import inference_experiment as iemod
+    from reconciler.spec.shapes import operation_input, to_api
+
+    spec = substitute(doc.spec, ctx.resolve)
+    api = to_api(spec, operation_input("sagemaker", "CreateInferenceExperiment"))
+    request = {"Name": doc.name, "Type": "ShadowMode", **api}
+    tags = ctx.user_tags(doc)
+    comparable = iemod.to_comparable(request, tags)
+    ctx.names[doc.address] = doc.name
+    ctx.arns[doc.address] = ctx.arn("inference-experiment", doc.name)
+    return [Desired(Address("inference-experiment", doc.name), doc.address, request, comparable, tags,
+                    content_hash(comparable), position=doc.doc.pos(("name",)), protect=doc.protect)]
+
+
 EXPANDERS: dict[str, Callable[[ExpandContext, SpecDoc], list[Desired]]] = {
+    "ShadowTest": _expand_shadow_test,
     "Model": _expand_model,
     "Endpoint": _expand_endpoint,
     "Alarm": _expand_alarm,

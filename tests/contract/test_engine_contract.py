@@ -77,7 +77,7 @@ def test_plan_of_a_new_stack_reads_and_never_writes(stubs: Stubs, tmp_path: Path
         "get_resources", {"ResourceTagMappingList": []},
         {"TagFilters": [{"Key": "reconciler:stack", "Values": ["demo"]}],
          "ResourceTypeFilters": ["cloudwatch:alarm", "sagemaker:endpoint", "sagemaker:endpoint-config",
-                                 "sagemaker:model"],
+                                 "sagemaker:inference-experiment", "sagemaker:model"],
          "ResourcesPerPage": 100})
     stubs.not_found("describe_model", "model")
     stubs.not_found("describe_endpoint_config", "endpoint configuration")
