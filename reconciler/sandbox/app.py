@@ -9,7 +9,8 @@ like they would against AWS), then runs through moto under ``RUNTIME.lock`` afte
 Control routes (all JSON):
 
 - ``POST /_sandbox/reset``: forget all moto and sandbox state.
-- ``GET /_sandbox/clock``; ``POST /_sandbox/clock {"time_scale": N}``.
+- ``GET /_sandbox/clock``; ``POST /_sandbox/clock {"time_scale": N}`` and/or
+  ``{"advance_seconds": S}`` (jump sandbox time forward).
 - ``POST /_sandbox/endpoints/<name>/fail-next-update {"reason": "..."}``.
 - ``POST /_sandbox/endpoints/<name>/fail-next-rollback {"reason": "..."}``.
 - ``POST /_sandbox/endpoints/<name>/scale {"variant": "...", "desired_instance_count": N}``.
@@ -100,11 +101,17 @@ class SandboxApp:
         _require_method(request, "GET", "POST")
         if request.method == "POST":
             body = _json_body(request)
+            if "time_scale" not in body and "advance_seconds" not in body:
+                raise ControlError(400, 'give "time_scale" and/or "advance_seconds"')
             try:
-                RUNTIME.clock.set_time_scale(validate_time_scale(body.get("time_scale")))
+                scale = validate_time_scale(body["time_scale"]) if "time_scale" in body else None
+                if "advance_seconds" in body:
+                    RUNTIME.clock.advance(body["advance_seconds"])
             except ValueError as error:
                 raise ControlError(400, str(error)) from None
-            logger.info("sandbox: time scale set to %s", RUNTIME.clock.time_scale)
+            if scale is not None:
+                RUNTIME.clock.set_time_scale(scale)
+                logger.info("sandbox: time scale set to %s", scale)
         return dict(RUNTIME.clock.snapshot())
 
     def _endpoint_action(self, endpoint: str, action: str, body: dict[str, Any]) -> dict[str, Any]:

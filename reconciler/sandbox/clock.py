@@ -3,7 +3,8 @@
 Sandbox time starts at the real UTC time when the clock is made and then advances
 ``time_scale`` times faster than wall time, so a 300-second endpoint update takes
 5 wall seconds at ``time_scale=60``. Changing the scale re-anchors the clock, so
-sandbox time stays continuous and never goes backwards.
+sandbox time stays continuous and never goes backwards; ``advance`` jumps it
+forward (tests step through a deployment's phases exactly this way).
 
 Timestamps are naive UTC ``datetime`` values, the same kind moto stores, so the
 sandbox's timestamps can be compared and sorted with moto's own.
@@ -62,6 +63,13 @@ class SandboxClock:
             self._anchor_sandbox = self._now_locked()
             self._anchor_wall = time.monotonic()
             self._scale = scale
+
+    def advance(self, seconds: float) -> None:
+        """Jump sandbox time ``seconds`` forward (never backwards)."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < float("inf"):
+            raise ValueError(f"advance_seconds must be a finite number >= 0, got {seconds!r}")
+        with self._lock:
+            self._anchor_sandbox += timedelta(seconds=seconds)
 
     def elapsed_seconds(self) -> float:
         """Sandbox seconds since the clock was made."""

@@ -47,11 +47,17 @@ def set_time_scale(url: str, time_scale: float) -> dict[str, Any]:
     return _call(url, "POST", "clock", {"time_scale": time_scale})
 
 
+def advance_clock(url: str, seconds: float) -> dict[str, Any]:
+    """Jump sandbox time ``seconds`` forward; whatever falls due happens on the next AWS request."""
+    return _call(url, "POST", "clock", {"advance_seconds": seconds})
+
+
 def fail_next_update(url: str, endpoint_name: str, reason: str = DEFAULT_FAILURE_REASON) -> dict[str, Any]:
     """Make the next UpdateEndpoint of ``endpoint_name`` roll back with FailureReason ``reason``.
 
     The rollback starts where a guardrail would first catch it: when the new
-    fleet is provisioned and traffic starts to shift.
+    fleet is provisioned and traffic starts to shift. An update an inference
+    experiment starts counts too.
     """
     return _call(url, "POST", f"endpoints/{_segment(endpoint_name)}/fail-next-update", {"reason": reason})
 

@@ -195,8 +195,8 @@ def _rolling(policy: Mapping[str, Any], fleet: Fleet) -> DeploymentPlan:
                    done_before / count),
             _shift(f"{label} traffic shift",
                    f"Shifting traffic to batch {index} of {batches} ({_percent(share)}% of the capacity on the new "
-                   "configuration).", share),
-            *_bake(f"{label} bake", wait, "WaitIntervalInSeconds", share),
+                   "configuration).", share, share),
+            *_bake(f"{label} bake", wait, "WaitIntervalInSeconds", share, share),
         ]
         phases += batch_phases
         replaced += [done_before] * len(batch_phases)
@@ -233,15 +233,15 @@ def _phase(name: str, label: str, seconds: float, status: str, message: str, tra
                       new_traffic=traffic, new_capacity=capacity)
 
 
-def _shift(label: str, message: str, share: float) -> TimedPhase:
-    return _phase("shift-traffic", label, TRAFFIC_SHIFT_SECONDS, "ActivatingTraffic", message, share, 1.0, True)
+def _shift(label: str, message: str, share: float, capacity: float = 1.0) -> TimedPhase:
+    return _phase("shift-traffic", label, TRAFFIC_SHIFT_SECONDS, "ActivatingTraffic", message, share, capacity, True)
 
 
-def _bake(label: str, seconds: int, source: str, share: float) -> list[TimedPhase]:
+def _bake(label: str, seconds: int, source: str, share: float, capacity: float = 1.0) -> list[TimedPhase]:
     if seconds <= 0:
         return []
     message = f"Baking for {seconds} seconds ({source})"
-    return [_phase("bake", f"{label} ({source})", float(seconds), "Baking", message, share, 1.0, True)]
+    return [_phase("bake", f"{label} ({source})", float(seconds), "Baking", message, share, capacity, True)]
 
 
 def _instances(size: Mapping[str, Any], count: int, field: str, percent_range: tuple[int, int]) -> int:

@@ -72,33 +72,68 @@ def update_endpoint(
         except plans.DeploymentConfigError as error:
             raise ValidationError(str(error)) from None
         now = RUNTIME.now()
-        pending = PendingUpdate(
-            config_name=endpoint_config_name,
-            config=config,
-            started=now,
-            retain_all_variant_properties=retain,
-            excluded_properties=excluded,
-            deployment_config=effective or None,
-            failure_reason=runtime.armed_failure,
-            plan=plan,
-        )
-        runtime.pending = pending
-        runtime.armed_failure = None
-        endpoint.failure_reason = None
-        endpoint.last_modified_time = now
-        deadline = now + timedelta(seconds=plan.timeout_seconds) if plan.timeout_seconds else None
-        state.start_operation(
-            endpoint,
-            OperationKind.UPDATE,
-            plan.phases,
-            now,
-            _finish_update(endpoint, pending),
-            watch=_watch(backend, pending),
-            deadline=deadline,
-            timeout=_timeout(plan.timeout_seconds),
-            on_abort=_roll_back(endpoint, pending),
-        )
+        _begin(backend, endpoint, endpoint_config_name, config, plan, effective or None, retain, excluded, now)
         return str(endpoint.arn)
+
+
+def deploy_for_service(
+    backend: SageMakerModelBackend, endpoint: FakeEndpoint, config_name: str, started: datetime
+) -> PendingUpdate:
+    """An update SageMaker itself starts (e.g. for an inference experiment) at ``started``: no request checks.
+
+    It deploys blue/green all at once, without guardrails, keeping the live
+    endpoint's DeploymentConfig as LastDeploymentConfig; a failure armed with
+    ``fail-next-update`` applies to it as to any update.
+    """
+    config = state.snapshot_config(backend, config_name)
+    runtime = state.runtime_of(endpoint)
+    variants = config.get("ProductionVariants", [])
+    targets = v.target_variants(variants, endpoint.production_variants, False)
+    plan = plans.plan_update(None, plans.fleet_of(variants, targets, ()))
+    return _begin(
+        backend, endpoint, config_name, config, plan, runtime.last_deployment_config, False, frozenset(), started
+    )
+
+
+def _begin(
+    backend: SageMakerModelBackend,
+    endpoint: FakeEndpoint,
+    config_name: str,
+    config: dict[str, Any],
+    plan: plans.DeploymentPlan,
+    deployment_config: dict[str, Any] | None,
+    retain: bool,
+    excluded: frozenset[str],
+    started: datetime,
+) -> PendingUpdate:
+    runtime = state.runtime_of(endpoint)
+    pending = PendingUpdate(
+        config_name=config_name,
+        config=config,
+        started=started,
+        retain_all_variant_properties=retain,
+        excluded_properties=excluded,
+        deployment_config=copy.deepcopy(deployment_config),
+        failure_reason=runtime.armed_failure,
+        plan=plan,
+    )
+    runtime.pending = pending
+    runtime.armed_failure = None
+    endpoint.failure_reason = None
+    endpoint.last_modified_time = started
+    deadline = started + timedelta(seconds=plan.timeout_seconds) if plan.timeout_seconds else None
+    state.start_operation(
+        endpoint,
+        OperationKind.UPDATE,
+        plan.phases,
+        started,
+        _finish_update(endpoint, pending),
+        watch=_watch(backend, pending),
+        deadline=deadline,
+        timeout=_timeout(plan.timeout_seconds),
+        on_abort=_roll_back(endpoint, pending),
+    )
+    return pending
 
 
 def _check_live_state(

@@ -47,6 +47,7 @@ class OperationKind(str, enum.Enum):
     ROLLBACK = "rollback"
     WEIGHTS = "weights"
     DELETE = "delete"
+    EXPERIMENT = "experiment"
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.deployment_plan import DeploymentPlan
 from reconciler.sandbox.lifecycle import Operation
 
-MAX_TICK_PASSES = 8
-"""An operation may hand over to a follow-up (a deployment to its rollback) that is due too."""
+MAX_TICK_PASSES = 16
+"""An operation may hand over to follow-ups (a deployment to its rollback, an experiment to its next
+step) that are due too; each pass handles one generation."""
 
 
 @dataclass
@@ -68,7 +69,7 @@ class EndpointRuntime:
 
 
 class SandboxRuntime:
-    """The clock, the lock and the registry of endpoint operations in flight."""
+    """The clock, the lock and the registry of timed operations in flight (endpoints, experiments)."""
 
     def __init__(self, time_scale: float = 60.0) -> None:
         self.lock = threading.RLock()
@@ -89,6 +90,11 @@ class SandboxRuntime:
         """Register ``operation`` under ``key`` (an endpoint ARN), replacing any earlier one."""
         with self.lock:
             self._active[key] = operation
+
+    def cancel_operation(self, key: str) -> None:
+        """Forget the operation registered under ``key`` (if any); it will not complete."""
+        with self.lock:
+            self._active.pop(key, None)
 
     def active_count(self) -> int:
         with self.lock:

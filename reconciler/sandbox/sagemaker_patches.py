@@ -14,6 +14,7 @@ exactly because of this). What changes, and why:
 - AddTags overwrites a key; tag calls on an unknown ARN are ValidationExceptions
   (moto answers HTTP 500); endpoint-config ARNs are strings (moto stores a tuple,
   which breaks the tagging API's GetResources).
+- Inference experiments exist (``experiments`` and ``experiment_api``), tags included.
 - moto's SageMaker timestamps use the sandbox clock.
 
 Also here: the control actions that need moto (``reset_all``, ``arm_update_failure``,
@@ -29,10 +30,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from botocore.model import ServiceModel
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.responses import ActionResult
-from moto.core.utils import get_service_model
 from moto.moto_api._internal import moto_api_backend
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.sagemaker import models as sagemaker_models
@@ -41,9 +40,11 @@ from moto.sagemaker.models import FakeEndpointConfig, Model, SageMakerModelBacke
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
-from reconciler.sandbox import autoscaling, endpoint_ops, endpoint_update
+from reconciler.sandbox import autoscaling, endpoint_ops, endpoint_update, experiment_api
 from reconciler.sandbox.endpoint_state import ticking, use_config_renderer
+from reconciler.sandbox.experiment_model import find_by_arn
 from reconciler.sandbox.runtime import RUNTIME
+from reconciler.sandbox.shapes import check_instance_type, request_of
 from reconciler.sandbox.variants import with_config_defaults
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def install() -> None:
         _patch_responses()
         _patch_models()
         autoscaling.install()
+        experiment_api.install()
         ResourceGroupsTaggingAPIBackend.get_resources = ticking(  # type: ignore[method-assign]
             ResourceGroupsTaggingAPIBackend.get_resources
         )
@@ -194,25 +196,10 @@ def _endpoint_config_init(original: Callable[..., None]) -> Callable[..., None]:
     return init
 
 
-@functools.lru_cache(maxsize=1)
-def _sagemaker_model() -> ServiceModel:
-    return get_service_model("sagemaker")
-
-
 def validate_instance_type(self: FakeEndpointConfig, instance_type: str) -> None:
     """Replaces moto's check, whose list of instance types is outdated."""
     del self
     check_instance_type(instance_type)
-
-
-def check_instance_type(instance_type: str) -> None:
-    """Accept exactly the instance types botocore's model lists."""
-    allowed = _sagemaker_model().shape_for("ProductionVariantInstanceType").enum
-    if instance_type not in allowed:
-        raise ValidationError(
-            f"Value '{instance_type}' at 'instanceType' failed to satisfy constraint: "
-            f"Member must satisfy enum value set: [{', '.join(allowed)}]"
-        )
 
 
 # --- tags --------------------------------------------------------------------------------------
@@ -234,7 +221,7 @@ def get_resource_from_arn(backend: SageMakerModelBackend, arn: str) -> Any:
     try:
         resource = _original(SageMakerModelBackend, "_get_resource_from_arn")(backend, arn)
     except (AttributeError, ValueError, TypeError):
-        resource = None
+        resource = find_by_arn(backend, arn)
     if resource is None:
         raise ValidationError(f'Could not find resource "{arn}".')
     return resource
@@ -243,29 +230,8 @@ def get_resource_from_arn(backend: SageMakerModelBackend, arn: str) -> Any:
 # --- response handlers (request parsing for the operations moto lacks or truncates) -------------
 
 
-def _request(response: SageMakerResponse, operation: str) -> dict[str, Any]:
-    """Every member of ``operation``'s input that the request carried, as plain data."""
-    members = _sagemaker_model().operation_model(operation).input_shape.members
-    request = {}
-    for name in members:
-        value = response._get_param(name)
-        if value is not None:
-            request[name] = _plain(value)
-    return request
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "original_dict"):
-        value = value.original_dict()
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
-
-
 def respond_create_endpoint_config(self: SageMakerResponse) -> ActionResult:
-    request = _request(self, "CreateEndpointConfig")
+    request = request_of(self, "CreateEndpointConfig")
     config = self.sagemaker_backend.create_endpoint_config(
         endpoint_config_name=request.get("EndpointConfigName"),
         production_variants=request.get("ProductionVariants", []),
@@ -279,7 +245,7 @@ def respond_create_endpoint_config(self: SageMakerResponse) -> ActionResult:
 
 
 def respond_create_endpoint(self: SageMakerResponse) -> ActionResult:
-    request = _request(self, "CreateEndpoint")
+    request = request_of(self, "CreateEndpoint")
     endpoint = self.sagemaker_backend.create_endpoint(
         endpoint_name=request.get("EndpointName"),
         endpoint_config_name=request.get("EndpointConfigName"),
@@ -290,7 +256,7 @@ def respond_create_endpoint(self: SageMakerResponse) -> ActionResult:
 
 
 def respond_update_endpoint(self: SageMakerResponse) -> ActionResult:
-    request = _request(self, "UpdateEndpoint")
+    request = request_of(self, "UpdateEndpoint")
     arn = self.sagemaker_backend.update_endpoint(  # type: ignore[attr-defined]
         endpoint_name=request.get("EndpointName"),
         endpoint_config_name=request.get("EndpointConfigName"),

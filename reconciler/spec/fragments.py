@@ -3,11 +3,13 @@
 Everything a spec kind accepts comes from botocore's service model except what this module
 declares as data:
 
-- the document envelope constants (``apiVersion``, the reference syntax, tag maps);
+- the document envelope constants (``apiVersion``, the reference syntax, tag maps) and
+  ``RESOURCE_ENVELOPE``, the envelope members of every kind except ``Stack`` (``protect``);
 - ``SERVICES``: the botocore services the schemas draw shapes from, in precedence order. A shape
   of the first service keeps its name as its ``$defs`` key; a shape of a later service whose name
   is also a shape of an earlier service (or a hand-written definition) is namespaced as
-  ``<ServiceId>.<Shape>`` (``ApplicationAutoScaling.MetricName``), so definitions never collide;
+  ``<ServiceId>.<Shape>`` (``ApplicationAutoScaling.MetricName``, ``CloudWatch.Dimension``), so
+  definitions never collide;
 - ``KIND_SOURCES``: which AWS create-request shape a generated kind's ``spec`` is, which of its
   members are left out (the name is derived from the document, tags come from ``tags:``), the
   extension members added on top (each generated from a member of another botocore shape), and
@@ -35,8 +37,14 @@ API_VERSION = "reconciler/v1"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE_URL = "https://reconciler.dev/schemas/"
 
+# The document names a reference can point at: letters, digits, '.', '_' and '-', starting and
+# ending with a letter or digit (``churn-xgb``, ``churn_5xx``, ``p99.latency``). Every SageMaker
+# name qualifies; an Alarm name may hold other characters (spaces, '/', ':'), but then no
+# document can reference it.
+REFERENCE_NAME_PATTERN = r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?"
+
 # A reference to another document's attribute; always the whole string.
-REFERENCE_PATTERN = r"^\$\{[A-Z][A-Za-z]+\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.(name|arn)\}$"
+REFERENCE_PATTERN = r"^\$\{[A-Z][A-Za-z]+\." + REFERENCE_NAME_PATTERN + r"\.(name|arn)\}$"
 
 REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
 ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
@@ -47,7 +55,7 @@ REFERENCE_DEF = "Reference"
 TAG_MAP_DEF = "TagMap"
 
 # Botocore services the schemas use, in precedence order (see the module docstring).
-SERVICES: tuple[str, ...] = ("sagemaker", "application-autoscaling")
+SERVICES: tuple[str, ...] = ("sagemaker", "application-autoscaling", "cloudwatch")
 
 
 def spec_def_name(kind: str) -> str:
@@ -118,14 +126,20 @@ class NestedExtension:
 # reconciler derives them from the endpoint and variant, so specs never carry them.
 AAS_TARGET_MEMBERS: tuple[str, ...] = ("ServiceNamespace", "ResourceId", "ScalableDimension")
 
+# Predictive scaling is for ECS services only: a SageMaker variant cannot use it, so a variant's
+# policies have no predictiveScalingPolicyConfiguration. The PolicyType enum is left as botocore
+# has it (PredictiveScaling included); semantic validation rejects that value.
+AAS_ECS_ONLY_MEMBERS: tuple[str, ...] = ("PredictiveScalingPolicyConfiguration",)
+
 SCALING_POLICY = RequestDef(
     def_name="ScalingPolicySpec",
     service="application-autoscaling",
     operation="PutScalingPolicy",
-    omit=AAS_TARGET_MEMBERS,
+    omit=(*AAS_TARGET_MEMBERS, *AAS_ECS_ONLY_MEMBERS),
     description=(
         "A scaling policy of the variant: the Application Auto Scaling PutScalingPolicy request in "
-        "lowerCamelCase, without serviceNamespace, resourceId and scalableDimension."
+        "lowerCamelCase, without serviceNamespace, resourceId, scalableDimension and (ECS only) "
+        "predictive scaling."
     ),
 )
 
@@ -264,6 +278,27 @@ KIND_SOURCES: Mapping[str, KindSource] = MappingProxyType(
             ),
             nested=(ENDPOINT_VARIANT_EXTENSION,),
         ),
+        "Alarm": KindSource(
+            service="cloudwatch",
+            operation="PutMetricAlarm",
+            omit=("AlarmName", "Tags"),
+            extensions=(),
+            description=(
+                "A CloudWatch metric alarm: the PutMetricAlarm request in lowerCamelCase, without "
+                "alarmName (the document name) and tags (use the document's tags)."
+            ),
+        ),
+        "ShadowTest": KindSource(
+            service="sagemaker",
+            operation="CreateInferenceExperiment",
+            omit=("Name", "Type", "Tags"),
+            extensions=(),
+            description=(
+                "A SageMaker shadow test: the CreateInferenceExperiment request in lowerCamelCase, "
+                "without name (the document name), type (always ShadowMode) and tags (use the "
+                "document's tags)."
+            ),
+        ),
     }
 )
 
@@ -280,7 +315,10 @@ REFERENCE: Mapping[str, Any] = MappingProxyType(
     {
         "type": "string",
         # A $comment, not a description: editors would show it on hover over every string field.
-        "$comment": "A reference to another document: ${Kind.name.name} or ${Kind.name.arn}.",
+        "$comment": (
+            "A reference to another document: ${Kind.name.name} or ${Kind.name.arn}; the name uses "
+            "letters, digits, '.', '_' and '-', starting and ending with a letter or digit."
+        ),
         "pattern": REFERENCE_PATTERN,
     }
 )
@@ -321,8 +359,29 @@ ENVELOPE_DESCRIPTIONS: Mapping[str, str] = MappingProxyType(
     {
         "apiVersion": "Version of the spec format; always reconciler/v1.",
         "kind": "What this document declares.",
-        "name": "Unique per kind within the stack; references use it as ${Kind.name.attr}.",
+        "name": (
+            "Unique per kind within the stack; references use it as ${Kind.name.attr} (possible when it "
+            "uses only letters, digits, '.', '_' and '-')."
+        ),
         "spec": "The kind's settings: the AWS create request in lowerCamelCase plus reconciler extensions.",
         "tags": "Tags for every AWS resource this document owns, merged over the Stack's tags.",
+    }
+)
+
+# Envelope members of every kind except Stack (which owns no AWS resources), beside `tags`.
+PROTECT_KEY = "protect"
+
+RESOURCE_ENVELOPE: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {
+        PROTECT_KEY: MappingProxyType(
+            {
+                "type": "boolean",
+                "default": False,
+                "description": (
+                    "When true, plan refuses to delete or replace the AWS resources of this document; "
+                    "set it to false (and apply) before removing or replacing them."
+                ),
+            }
+        ),
     }
 )

@@ -371,7 +371,30 @@ def _check_autoscaling(doc: SpecDoc, diags: Diagnostics, index: int, variant: di
         actions.add(aname)
 
 
+def _check_alarm(doc: SpecDoc, diags: Diagnostics) -> None:
+    spec = doc.spec
+    pos = doc.doc.pos(("spec",))
+    single = "metricName" in spec
+    if not single and "metrics" not in spec and "evaluationCriteria" not in spec:
+        diags.error("an Alarm needs a metric: metricName with namespace, period and statistic (or "
+                    "extendedStatistic), or metrics (metric math)", pos)
+        return
+    if single:
+        for key in ("namespace", "period"):
+            if key not in spec:
+                diags.error(f"an Alarm on metricName needs {key}", pos)
+        if "statistic" not in spec and "extendedStatistic" not in spec:
+            diags.error("an Alarm on metricName needs statistic or extendedStatistic", pos)
+    if "evaluationCriteria" not in spec:
+        for key in ("evaluationPeriods", "comparisonOperator"):
+            if key not in spec:
+                diags.error(f"an Alarm needs {key}", pos)
+        if "threshold" not in spec and "thresholdMetricId" not in spec:
+            diags.error("an Alarm needs threshold (or thresholdMetricId for anomaly detection)", pos)
+
+
 CHECKS: dict[str, Callable[[SpecDoc, Diagnostics, dict[str, SpecDoc]], None]] = {
+    "Alarm": lambda doc, diags, _: _check_alarm(doc, diags),
     "Model": lambda doc, diags, _: _check_model(doc, diags),
     "Endpoint": _check_endpoint,
 }

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-REFERENCE = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\.([A-Za-z0-9][A-Za-z0-9_.-]*?)\.(name|arn)\}")
+REFERENCE = re.compile(r"\$\{([A-Z][A-Za-z]+)\.([A-Za-z0-9](?:[A-Za-z0-9._-]*?[A-Za-z0-9])?)\.(name|arn)\}")
+ANY_PLACEHOLDER = re.compile(r"\$\{[^}]*\}?")
 ATTRS = ("name", "arn")
 
 
@@ -40,6 +41,20 @@ def find_references(value: Any, path: tuple[Any, ...] = ()) -> Iterator[Referenc
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from find_references(v, (*path, i))
+
+
+def malformed_references(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """`${...}` texts that are not valid references (they would otherwise reach AWS literally)."""
+    if isinstance(value, str):
+        for m in ANY_PLACEHOLDER.finditer(value):
+            if not REFERENCE.fullmatch(m.group(0)):
+                yield m.group(0), path
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from malformed_references(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from malformed_references(v, (*path, i))
 
 
 def substitute(value: Any, resolve: Callable[[str, str, str], str]) -> Any:

@@ -15,6 +15,8 @@ Rules worth knowing:
   name is a hand-written definition, in which case it is namespaced by the service id
   (``ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration``). The choice depends only
   on the service models, never on the order shapes are reached, so output stays deterministic.
+- The envelope (``apiVersion``, ``kind``, ``name``, ``spec``, ``tags``) is the same for every
+  kind, plus ``fragments.RESOURCE_ENVELOPE`` (``protect``) for every kind but ``Stack``.
 - A nested extension copies the structure it extends to its own ``$defs`` entry
   (``ProductionVariantSpec``) and inlines the lists/maps on the path to it, so other uses of the
   same botocore shape (``shadowProductionVariants``) are not extended.
@@ -66,7 +68,11 @@ if TYPE_CHECKING:
 # Nested extensions still to apply below a shape: (remaining API member path, extension).
 _Pending = tuple[tuple[tuple[str, ...], NestedExtension], ...]
 
-KINDS: tuple[str, ...] = ("Stack", "Model", "Endpoint")
+KINDS: tuple[str, ...] = ("Stack", "Model", "Endpoint", "Alarm", "ShadowTest")
+
+# The kind holding stack-wide settings: its spec is hand-written and it owns no AWS resources,
+# so its envelope has none of ``fragments.RESOURCE_ENVELOPE`` (``protect``).
+SETTINGS_KIND = "Stack"
 
 DOCUMENT_FILE = "document.schema.json"
 REGENERATE_COMMAND = "python -m reconciler.spec.schemagen --write schemas"
@@ -96,7 +102,9 @@ def document_schema(kind: str) -> dict[str, Any]:
         title=f"reconciler {kind} document",
         kind_schema={"const": kind, "description": fragments.ENVELOPE_DESCRIPTIONS["kind"]},
         spec_schema={**spec_ref, "description": fragments.ENVELOPE_DESCRIPTIONS["spec"]},
+        resource=kind != SETTINGS_KIND,
     )
+    schema["additionalProperties"] = False
     schema["$defs"] = _used_defs(schema, builder.defs)
     return schema
 
@@ -106,17 +114,23 @@ def any_document_schema() -> dict[str, Any]:
     """The schema of a document of any kind (``document.schema.json``); cached and shared.
 
     ``kind`` must be one of ``KINDS`` and selects the spec schema with ``if``/``then``, so errors
-    inside a spec are reported against that kind's schema only. Point a YAML language server at
-    this schema for a stack directory (files there mix kinds and may hold several documents).
+    inside a spec are reported against that kind's schema only. The envelope members a kind has
+    also differ (``Stack`` has no ``protect``), so each ``then`` closes the document over that
+    kind's members (the top level lists every member, for completion, but does not close it):
+    an unknown or misplaced member is reported once, as by the kind's own schema. Point a YAML
+    language server at this schema for a stack directory (files there mix kinds and may hold
+    several documents).
     """
     builder = _Builder()
     branches = []
     for kind in KINDS:
         spec_ref = builder.kind_spec(kind)
+        members: dict[str, Any] = {key: True for key in _envelope_members(resource=kind != SETTINGS_KIND)}
+        members["spec"] = spec_ref
         branches.append(
             {
                 "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
-                "then": {"properties": {"spec": spec_ref}},
+                "then": {"properties": members, "additionalProperties": False},
             }
         )
     schema = _envelope(
@@ -124,6 +138,7 @@ def any_document_schema() -> dict[str, Any]:
         title="reconciler document",
         kind_schema={"enum": list(KINDS), "description": fragments.ENVELOPE_DESCRIPTIONS["kind"]},
         spec_schema={"type": "object", "description": fragments.ENVELOPE_DESCRIPTIONS["spec"]},
+        resource=True,
     )
     schema["allOf"] = branches
     schema["$defs"] = _used_defs(schema, builder.defs)
@@ -452,24 +467,37 @@ class _Builder:
 
 
 def _envelope(
-    *, schema_id: str, title: str, kind_schema: dict[str, Any], spec_schema: dict[str, Any]
+    *, schema_id: str, title: str, kind_schema: dict[str, Any], spec_schema: dict[str, Any], resource: bool
 ) -> dict[str, Any]:
-    described = fragments.ENVELOPE_DESCRIPTIONS
+    """The document envelope, not closed (the caller adds ``additionalProperties``); ``resource``
+    adds the members of kinds that own AWS resources (``fragments.RESOURCE_ENVELOPE``)."""
     return {
         "$schema": fragments.SCHEMA_DIALECT,
         "$id": schema_id,
         "title": title,
         "type": "object",
-        "properties": {
-            "apiVersion": {"const": fragments.API_VERSION, "description": described["apiVersion"]},
-            "kind": kind_schema,
-            "name": {"type": "string", "minLength": 1, "description": described["name"]},
-            "spec": spec_schema,
-            "tags": {"$ref": f"#/$defs/{TAG_MAP_DEF}", "description": described["tags"]},
-        },
+        "properties": _envelope_members(kind_schema=kind_schema, spec_schema=spec_schema, resource=resource),
         "required": ["apiVersion", "kind", "name", "spec"],
-        "additionalProperties": False,
     }
+
+
+def _envelope_members(
+    *, kind_schema: dict[str, Any] | None = None, spec_schema: dict[str, Any] | None = None, resource: bool
+) -> dict[str, Any]:
+    described = fragments.ENVELOPE_DESCRIPTIONS
+    members: dict[str, Any] = {
+        "apiVersion": {"const": fragments.API_VERSION, "description": described["apiVersion"]},
+        "kind": kind_schema or {},
+        "name": {"type": "string", "minLength": 1, "description": described["name"]},
+        "spec": spec_schema or {},
+        "tags": {"$ref": f"#/$defs/{TAG_MAP_DEF}", "description": described["tags"]},
+    }
+    if resource:
+        for key, member in fragments.RESOURCE_ENVELOPE.items():
+            if key in members:
+                raise ValueError(f"envelope member {key!r} is declared twice")
+            members[key] = _plain(member)
+    return members
 
 
 # --------------------------------------------------------------------------- helpers

@@ -13,7 +13,12 @@ back on) ``productionVariants``, and ``policy_to_api`` / ``scheduled_action_to_a
 inverses ``policy_from_api`` / ``scheduled_action_from_api``) convert its ``policies`` and
 ``scheduledActions`` entries to and from the Application Auto Scaling ``PutScalingPolicy`` /
 ``PutScheduledAction`` request shapes, without the members that identify the scalable target
-(``ServiceNamespace``, ``ResourceId``, ``ScalableDimension``: the caller adds those).
+(``ServiceNamespace``, ``ResourceId``, ``ScalableDimension``: the caller adds those) and, for
+policies, without the ECS-only ``PredictiveScalingPolicyConfiguration``.
+
+Timestamps: their spec form is an ISO 8601 string (``2026-12-01T00:00:00Z``), which ``to_api``
+passes on unchanged (botocore parses such strings itself), and ``from_api`` turns the
+``datetime`` botocore returns back into that form, in UTC with a ``Z`` suffix.
 
 Service models are loaded lazily, once per process (importing this module does not import
 botocore). Shapes returned here are shared: treat them as read-only.
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
 
 from reconciler.spec.fragments import (
@@ -92,8 +97,10 @@ def operation_input(service: str, operation: str) -> StructureShape:
 def spec_shape(kind: str) -> StructureShape:
     """The AWS request shape a generated kind's spec is written in.
 
-    ``Model`` -> ``CreateModelInput``, ``Endpoint`` -> ``CreateEndpointConfigInput``. The shape
-    still contains the members the spec omits (the name, ``Tags``); extension members such as
+    ``Model`` -> ``CreateModelInput``, ``Endpoint`` -> ``CreateEndpointConfigInput``, ``Alarm`` ->
+    ``PutMetricAlarmInput`` (CloudWatch), ``ShadowTest`` -> ``CreateInferenceExperimentRequest``.
+    The shape still contains the members the spec omits (the name, ``Tags``, a ShadowTest's
+    ``Type``: see ``spec_omitted``); extension members such as
     ``deploymentConfig`` are not in it and are handled by the caller. Raises ``KeyError`` for a
     kind without an AWS shape (``Stack``) or an unknown kind.
     """
@@ -101,6 +108,15 @@ def spec_shape(kind: str) -> StructureShape:
     if source is None:
         raise KeyError(f"kind {kind!r} has no AWS request shape (generated kinds: {', '.join(KIND_SOURCES)})")
     return operation_input(source.service, source.operation)
+
+
+def spec_omitted(kind: str) -> tuple[str, ...]:
+    """The API members of ``spec_shape(kind)`` a spec never holds (the caller fills them in):
+    ``("AlarmName", "Tags")`` for an Alarm, ``("Name", "Type", "Tags")`` for a ShadowTest."""
+    source = KIND_SOURCES.get(kind)
+    if source is None:
+        raise KeyError(f"kind {kind!r} has no AWS request shape (generated kinds: {', '.join(KIND_SOURCES)})")
+    return source.omit
 
 
 def deployment_config_shape() -> StructureShape:
@@ -112,7 +128,7 @@ def scaling_policy_shape() -> StructureShape:
     """``PutScalingPolicyRequest`` (Application Auto Scaling): the shape of an autoscaling policy.
 
     The spec form leaves out ``SCALING_POLICY.omit`` (``ServiceNamespace``, ``ResourceId``,
-    ``ScalableDimension``), which this shape still contains.
+    ``ScalableDimension``, ``PredictiveScalingPolicyConfiguration``), which this shape still contains.
     """
     return operation_input(SCALING_POLICY.service, SCALING_POLICY.operation)
 
@@ -163,7 +179,8 @@ def to_api(value: Any, shape: Shape, *, drop_unknown: bool = False) -> Any:
 def from_api(value: Any, shape: Shape, *, drop_unknown: bool = False) -> Any:
     """Convert an API-form value of ``shape`` to spec form: the inverse of ``to_api``.
 
-    ``datetime`` values of timestamp members become ISO 8601 strings (their spec form). Keys that
+    ``datetime`` values of timestamp members become ISO 8601 strings in UTC with a ``Z`` suffix
+    (their spec form; a naive ``datetime`` is taken to be UTC). Keys that
     are not members of their structure raise ``UnknownFieldError`` unless
     ``drop_unknown`` is set, which lets a Describe* response be read through a Create* request
     shape (server-only fields such as ARNs and timestamps are then left out).
@@ -216,7 +233,8 @@ def join_variant_extensions(
 def policy_to_api(policy: Mapping[str, Any]) -> dict[str, Any]:
     """One ``autoscaling.policies`` entry -> ``PutScalingPolicy`` parameters (API casing), without
     ``ServiceNamespace``/``ResourceId``/``ScalableDimension``. Unknown keys, including the spec
-    forms of those three, raise ``UnknownFieldError``."""
+    forms of those three and the ECS-only ``predictiveScalingPolicyConfiguration``, raise
+    ``UnknownFieldError``."""
     return _request_to_api(policy, SCALING_POLICY)
 
 
@@ -225,7 +243,8 @@ def policy_from_api(api: Mapping[str, Any], *, drop_unknown: bool = True) -> dic
     parameters) -> its ``autoscaling.policies`` spec form: the inverse of ``policy_to_api``.
 
     By default members the spec does not have (``PolicyARN``, ``Alarms``, ``CreationTime``, the
-    scalable-target members) are dropped; with ``drop_unknown=False`` they raise ``UnknownFieldError``.
+    scalable-target members, ``PredictiveScalingPolicyConfiguration``) are dropped; with
+    ``drop_unknown=False`` they raise ``UnknownFieldError``.
     """
     return _request_from_api(api, SCALING_POLICY, drop_unknown=drop_unknown)
 
@@ -306,8 +325,18 @@ def _convert(value: Any, shape: Shape, path: Path, *, to_api: bool, drop_unknown
             for key, item in value.items()
         }
     if type_name == "timestamp" and not to_api and isinstance(value, datetime):
-        return value.isoformat()  # spec form of a timestamp is a string; botocore parses to datetime
+        return _timestamp_spec(value)  # spec form of a timestamp is a string; botocore parses to datetime
     return value
+
+
+def _timestamp_spec(value: datetime) -> str:
+    """A timestamp's spec form: ISO 8601 in UTC with a ``Z`` suffix (``2026-12-01T00:00:00Z``).
+
+    botocore returns timestamps in the local time zone, so converting to UTC keeps the spec form
+    independent of where the reconciler runs; fractions of a second are kept when present.
+    """
+    utc = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return utc.replace(tzinfo=None).isoformat() + "Z"
 
 
 def _plain(value: Any) -> Any:

@@ -19,7 +19,7 @@ from reconciler.errors import SpecError
 from reconciler.spec import limits
 from reconciler.spec.kinds import KINDS, RESOURCE_KINDS
 from reconciler.spec.loader import Document, load_directory
-from reconciler.spec.references import ATTRS, find_references, topological_order
+from reconciler.spec.references import ATTRS, find_references, malformed_references, topological_order
 
 API_VERSION = "reconciler/v1"
 RESERVED_TAG_PREFIXES = ("aws:", "reconciler:")
@@ -239,8 +239,7 @@ def _check_name(doc: Document, kind: str, name: str, diags: Diagnostics) -> None
         diags.error(f"{kind} name '{name}' is {len(name)} characters long; the limit is {info.name_max}{extra}",
                     pos)
     if not info.name_pattern.match(name):
-        diags.error(f"{kind} name '{name}' is not valid: use {info.name_rule}, starting and ending with a "
-                    "letter or digit", pos)
+        diags.error(f"{kind} name '{name}' is not valid: use {info.name_help}", pos)
 
 
 def _check_tags(doc: Document, tags: dict[str, Any], path: tuple[Any, ...], diags: Diagnostics) -> None:
@@ -318,6 +317,9 @@ def _check_references(specs: list[SpecDoc], diags: Diagnostics) -> list[str]:
     edges: dict[str, set[str]] = {}
     for s in specs:
         deps: set[str] = set()
+        for text, path in malformed_references(s.spec, ("spec",)):
+            diags.error(f"{text!r} is not a reference: write ${{Kind.name.name}} or ${{Kind.name.arn}} (names use "
+                        "letters, digits, '.', '_' and '-')", s.doc.pos(path))
         for ref in find_references(s.spec, ("spec",)):
             pos = s.doc.pos(ref.path)
             if ref.kind not in RESOURCE_KINDS:

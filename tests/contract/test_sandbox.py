@@ -339,6 +339,16 @@ def test_update_endpoint_shows_pending_deployment_then_switches(sandbox: Sandbox
         },
         "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "errors"}]},
     }
+    _client(sandbox, "cloudwatch").put_metric_alarm(
+        AlarmName="errors",
+        MetricName="Invocation5XXErrors",
+        Namespace="AWS/SageMaker",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
     with slow_clock(sandbox):
         sm.update_endpoint(
             EndpointName=endpoint,

@@ -72,6 +72,14 @@ def live_from_desired(d: Desired, stack: str) -> Live:
         owner = {"reconciler:stack": stack, "reconciler:address": d.spec}
         arn_ = f"arn:aws:autoscaling:{REGION}:{ACCOUNT}:{d.address.name}"
         return Live(d.address, arn_, owner, copy.deepcopy(request))
+    if d.address.type == "alarm":
+        alarm_arn = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{d.address.name}"
+        return Live(d.address, alarm_arn, tags, {**copy.deepcopy(request), "AlarmArn": alarm_arn, "StateValue": "OK"})
+    if d.address.type == "inference-experiment":
+        exp_arn = arn("inference-experiment", d.address.name)
+        data = {k: v for k, v in copy.deepcopy(request).items() if k != "EndpointName"}
+        data.update({"Arn": exp_arn, "Status": "Running", "EndpointMetadata": {"EndpointName": request["EndpointName"]}})
+        return Live(d.address, exp_arn, tags, data)
     if d.address.type == "endpoint" and d.extra.get("autoscaled"):
         tags["reconciler:scaling"] = str(d.extra.get("scaling_hash"))
     if d.address.type == "model":

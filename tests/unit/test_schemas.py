@@ -1,7 +1,8 @@
 """Spec schemas and shape conversion: committed schemas are current, validation accepts and
-rejects what it should (including the Endpoint variant ``autoscaling`` extension), references are
-strings only, and spec <-> API conversion round-trips (including autoscaling policies and
-scheduled actions in the Application Auto Scaling request shapes).
+rejects what it should (including the Endpoint variant ``autoscaling`` extension, the Alarm and
+ShadowTest kinds and the ``protect`` envelope member), references are strings only, and spec <-> API
+conversion round-trips (including autoscaling policies and scheduled actions in the Application
+Auto Scaling request shapes, CloudWatch alarms and timestamps).
 
 After an intended change (schemagen, fragments, a botocore upgrade) regenerate the schemas with
 `python -m reconciler.spec.schemagen --write schemas` and review the diff.
@@ -15,16 +16,17 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.serialize import create_serializer
 from botocore.validate import ParamValidator
 from jsonschema import Draft202012Validator
 
 from reconciler.frozen import freeze
-from reconciler.spec import schemagen
+from reconciler.spec import fragments, kinds, references, schemagen
 from reconciler.spec.schemagen import (
     KINDS,
     any_document_schema,
@@ -52,6 +54,7 @@ from reconciler.spec.shapes import (
     scheduled_action_to_api,
     service_model,
     spec_name,
+    spec_omitted,
     spec_shape,
     split_variant_extensions,
     to_api,
@@ -179,6 +182,70 @@ AUTOSCALED_DOC["spec"]["productionVariants"][1]["autoscaling"] = {
     "targetProvisionedConcurrencyUtilization": 0.7,
 }
 
+ALARM_DOC: dict[str, Any] = {
+    "apiVersion": "reconciler/v1",
+    "kind": "Alarm",
+    "name": "churn_5xx",  # alarm names may use '_' and '.', and can still be referenced
+    "protect": True,
+    "tags": {"team": "ml-platform"},
+    "spec": {
+        "alarmDescription": "5xx errors of the churn endpoint",
+        "metricName": "Invocation5XXErrors",
+        "namespace": "AWS/SageMaker",
+        "statistic": "Sum",
+        "period": 60,
+        "evaluationPeriods": 3,
+        "datapointsToAlarm": 2,
+        "threshold": 5,
+        "comparisonOperator": "GreaterThanOrEqualToThreshold",
+        "dimensions": [
+            {"name": "EndpointName", "value": "churn"},
+            {"name": "VariantName", "value": "blue"},
+        ],
+        "treatMissingData": "notBreaching",
+        "oKActions": ["arn:aws:sns:us-east-1:123456789012:ml-alerts"],  # OKActions, first letter lowered
+    },
+}
+
+SHADOW_TEST_DOC: dict[str, Any] = {
+    "apiVersion": "reconciler/v1",
+    "kind": "ShadowTest",
+    "name": "churn-shadow",
+    "protect": False,
+    "spec": {
+        "endpointName": "${Endpoint.churn.name}",
+        "roleArn": ROLE,
+        "description": "xgb v2 shadows v1",
+        "schedule": {"startTime": "2026-12-01T00:00:00Z", "endTime": "2026-12-08T00:00:00Z"},
+        "modelVariants": [
+            {
+                "modelName": "${Model.churn-xgb.name}",
+                "variantName": "blue",
+                "infrastructureConfig": {
+                    "infrastructureType": "RealTimeInference",
+                    "realTimeInferenceConfig": {"instanceType": "ml.m5.large", "instanceCount": 2},
+                },
+            },
+            {
+                "modelName": "${Model.churn-xgb-v2.name}",
+                "variantName": "challenger",
+                "infrastructureConfig": {
+                    "infrastructureType": "RealTimeInference",
+                    "realTimeInferenceConfig": {"instanceType": "ml.m5.large", "instanceCount": 1},
+                },
+            },
+        ],
+        "shadowModeConfig": {
+            "sourceModelVariantName": "blue",
+            "shadowModelVariants": [{"shadowModelVariantName": "challenger", "samplingPercentage": 50}],
+        },
+        "dataStorageConfig": {
+            "destination": "s3://capture/churn-shadow",
+            "contentType": {"jsonContentTypes": ["application/json"]},
+        },
+    },
+}
+
 STACK_DOC: dict[str, Any] = {
     "apiVersion": "reconciler/v1",
     "kind": "Stack",
@@ -211,11 +278,17 @@ def _with(doc: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[
     return out
 
 
-def _walk(value: Any) -> Iterator[tuple[str, Any]]:
+_NAMED_SCHEMAS = ("properties", "$defs", "patternProperties", "dependentSchemas")
+
+
+def _walk(value: Any, *, named: bool = False) -> Iterator[tuple[str, Any]]:
+    """Every (keyword, value) in a schema. The keys of ``properties`` and ``$defs`` name schemas
+    rather than being keywords (a ShadowTest spec has a ``description`` member), so are skipped."""
     if isinstance(value, dict):
         for key, item in value.items():
-            yield key, item
-            yield from _walk(item)
+            if not named:
+                yield key, item
+            yield from _walk(item, named=not named and key in _NAMED_SCHEMAS)
     elif isinstance(value, list):
         for item in value:
             yield from _walk(item)
@@ -227,9 +300,11 @@ def _walk(value: Any) -> Iterator[tuple[str, Any]]:
 def test_committed_schemas_are_up_to_date() -> None:
     generated = generate_all()
     assert sorted(generated) == [
+        "alarm.schema.json",
         "document.schema.json",
         "endpoint.schema.json",
         "model.schema.json",
+        "shadowtest.schema.json",
         "stack.schema.json",
     ]
     stale = [
@@ -283,6 +358,47 @@ def test_spec_properties_are_lower_camel_case_and_closed() -> None:
     assert defs["EndpointSpec"]["properties"]["deploymentConfig"]["$ref"] == "#/$defs/DeploymentConfig"
     model_spec = document_schema("Model")["$defs"]["ModelSpec"]
     assert "modelName" not in model_spec["properties"] and "required" not in model_spec
+    for kind in KINDS:
+        for name, definition in document_schema(kind)["$defs"].items():
+            for key in definition.get("properties", {}):
+                assert key[:1].islower(), f"{kind}: {name}.{key}"
+
+
+def test_alarm_and_shadow_test_specs() -> None:
+    alarm = document_schema("Alarm")["$defs"]["AlarmSpec"]
+    put_alarm = operation_input("cloudwatch", "PutMetricAlarm")
+    assert list(alarm["properties"]) == [spec_name(n) for n in put_alarm.members if n not in ("AlarmName", "Tags")]
+    assert "required" not in alarm  # PutMetricAlarm requires only AlarmName, the document name
+    assert alarm["additionalProperties"] is False
+    assert "oKActions" in alarm["properties"] and "alarmName" not in alarm["properties"]
+    shadow = document_schema("ShadowTest")["$defs"]["ShadowTestSpec"]
+    assert shadow["required"] == ["roleArn", "endpointName", "modelVariants", "shadowModeConfig"]
+    assert not {"name", "type", "tags"} & set(shadow["properties"])
+    assert shadow["properties"]["schedule"]["$ref"] == "#/$defs/InferenceExperimentSchedule"
+    timestamp = document_schema("ShadowTest")["$defs"]["Timestamp"]
+    assert timestamp["type"] == "string" and timestamp["format"] == "date-time"
+
+
+def test_protect_is_an_envelope_member_of_resource_kinds() -> None:
+    described = fragments.RESOURCE_ENVELOPE["protect"]["description"]
+    assert described == (
+        "When true, plan refuses to delete or replace the AWS resources of this document; "
+        "set it to false (and apply) before removing or replacing them."
+    )
+    for kind in KINDS:
+        properties = document_schema(kind)["properties"]
+        if kind == "Stack":
+            assert "protect" not in properties
+        else:
+            assert properties["protect"] == {"type": "boolean", "default": False, "description": described}
+    document = any_document_schema()
+    assert "additionalProperties" not in document  # each kind's branch closes the document
+    assert document["properties"]["protect"]["type"] == "boolean"
+    for branch in document["allOf"]:
+        kind = branch["if"]["properties"]["kind"]["const"]
+        then = branch["then"]
+        assert then["additionalProperties"] is False
+        assert set(then["properties"]) == set(document_schema(kind)["properties"])
 
 
 def test_autoscaling_extends_production_variants_only() -> None:
@@ -310,6 +426,8 @@ def test_autoscaling_extends_production_variants_only() -> None:
 def test_autoscaling_request_defs_omit_the_scalable_target(def_key: str, shape: Any) -> None:
     definition = document_schema("Endpoint")["$defs"][def_key]
     omitted = {"ServiceNamespace", "ResourceId", "ScalableDimension"}
+    if def_key == "ScalingPolicySpec":
+        omitted.add("PredictiveScalingPolicyConfiguration")  # ECS only
     expected = [spec_name(name) for name in shape().members if name not in omitted]
     assert list(definition["properties"]) == expected
     assert definition["required"] == [spec_name(name) for name in shape().required_members if name not in omitted]
@@ -321,9 +439,17 @@ def test_def_names_of_colliding_shapes_are_namespaced() -> None:
     assert def_name("application-autoscaling", "PolicyType") == "PolicyType"
     assert def_name("application-autoscaling", "MetricName") == "ApplicationAutoScaling.MetricName"
     assert def_name("application-autoscaling", "TagMap") == "ApplicationAutoScaling.TagMap"  # hand-written
+    assert def_name("cloudwatch", "MetricName") == "CloudWatch.MetricName"  # SageMaker has one
+    assert def_name("cloudwatch", "Statistic") == "CloudWatch.Statistic"
+    assert def_name("cloudwatch", "ComparisonOperator") == "ComparisonOperator"
+    assert def_name("cloudwatch", "AlarmSpec") == "CloudWatch.AlarmSpec"  # hand-written
     with pytest.raises(ValueError):
         def_name("events", "Rule")
-    sagemaker, aas = _shape_names("sagemaker"), _shape_names("application-autoscaling")
+    services = {
+        "": ("sagemaker", _shape_names("sagemaker")),
+        "ApplicationAutoScaling.": ("application-autoscaling", _shape_names("application-autoscaling")),
+        "CloudWatch.": ("cloudwatch", _shape_names("cloudwatch")),
+    }
     defs = any_document_schema()["$defs"]
     namespaced = {key for key in defs if "." in key}
     assert namespaced == {
@@ -331,10 +457,22 @@ def test_def_names_of_colliding_shapes_are_namespaced() -> None:
         "ApplicationAutoScaling.MetricName",
         "ApplicationAutoScaling.PredefinedMetricSpecification",
         "ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration",
+        "CloudWatch.AccountId",
+        "CloudWatch.Dimension",
+        "CloudWatch.MetricName",
+        "CloudWatch.ReturnData",
+        "CloudWatch.Statistic",
     }
     for key in defs:
-        bare = key.removeprefix("ApplicationAutoScaling.")
-        assert key in hand_written_defs() or (bare in aas if "." in key else key in sagemaker | aas), key
+        if key in hand_written_defs():
+            continue
+        prefix = key[: key.index(".") + 1] if "." in key else ""
+        bare = key.removeprefix(prefix)
+        if prefix:
+            service, names = services[prefix]
+            assert bare in names and def_name(service, bare) == key, key
+        else:
+            assert any(bare in names and def_name(service, bare) == key for service, names in services.values()), key
     tracking = defs["ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration"]["properties"]
     assert tracking["predefinedMetricSpecification"]["$ref"] == (
         "#/$defs/ApplicationAutoScaling.PredefinedMetricSpecification"
@@ -380,15 +518,23 @@ def test_check_command_reports_stale_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "doc", [MODEL_DOC, ENDPOINT_DOC, AUTOSCALED_DOC, STACK_DOC], ids=["Model", "Endpoint", "autoscaled", "Stack"]
+    "doc",
+    [
+        MODEL_DOC,
+        {**MODEL_DOC, "protect": True},
+        ENDPOINT_DOC,
+        {**ENDPOINT_DOC, "protect": False},
+        AUTOSCALED_DOC,
+        ALARM_DOC,
+        {**ALARM_DOC, "name": "p99 latency / churn (prod)"},  # any alarm name; not every one is referenceable
+        SHADOW_TEST_DOC,
+        STACK_DOC,
+    ],
+    ids=["Model", "protected", "Endpoint", "unprotected", "autoscaled", "Alarm", "alarm-name", "ShadowTest", "Stack"],
 )
 def test_valid_documents(doc: dict[str, Any]) -> None:
     assert _errors(doc) == []
     assert _errors(doc, any_kind=True) == []
-
-
-def test_protect_is_not_accepted_until_it_is_enforced() -> None:
-    assert _errors({**MODEL_DOC, "protect": True}) != []
 
 
 def test_spec_schema_validates_a_spec_alone() -> None:
@@ -405,6 +551,9 @@ SERVERLESS_SCALING = ("spec", "productionVariants", 1, "autoscaling")
 POLICY = (*SCALING, "policies", 0)
 STEP = (*SCALING, "policies", 1, "stepScalingPolicyConfiguration")
 ACTION = (*SCALING, "scheduledActions", 0)
+SHADOW = ("spec", "shadowModeConfig", "shadowModelVariants", 0)
+INFRASTRUCTURE = ("spec", "modelVariants", 0, "infrastructureConfig")
+PREDICTIVE = {"metricSpecifications": [{"targetValue": 50}]}
 
 
 @pytest.mark.parametrize(
@@ -462,6 +611,40 @@ ACTION = (*SCALING, "scheduledActions", 0)
         (AUTOSCALED_DOC, (*ACTION, "scalableTargetAction", "minCapacity"), "4", "type"),
         (AUTOSCALED_DOC, (*ACTION, "scheduledActionName"), "a:b", "pattern"),
         (AUTOSCALED_DOC, (*ACTION, "schedule"), "x" * 1601, "maxLength"),
+        (AUTOSCALED_DOC, (*POLICY, "predictiveScalingPolicyConfiguration"), PREDICTIVE, "additionalProperties"),
+        (ALARM_DOC, ("spec", "comparisonOperator"), "GreaterThenThreshold", "enum"),
+        (ALARM_DOC, ("spec", "comparisonOperator"), "greaterThanThreshold", "enum"),
+        (ALARM_DOC, ("spec", "statistic"), "Avg", "enum"),
+        (ALARM_DOC, ("spec", "unit"), "Percentage", "enum"),
+        (ALARM_DOC, ("spec", "period"), 0, "minimum"),
+        (ALARM_DOC, ("spec", "period"), "60", "type"),
+        (ALARM_DOC, ("spec", "evaluationPeriods"), 1.5, "type"),
+        (ALARM_DOC, ("spec", "threshold"), "5", "type"),
+        (ALARM_DOC, ("spec", "namespace"), ":AWS/SageMaker", "pattern"),
+        (ALARM_DOC, ("spec", "treatMissingData"), "", "minLength"),
+        (ALARM_DOC, ("spec", "dimensions", 0, "nme"), "EndpointName", "additionalProperties"),
+        (ALARM_DOC, ("spec", "dimensions", 0, "value"), "", "minLength"),
+        (ALARM_DOC, ("spec", "oKActions"), ["arn:aws:sns:us-east-1:123456789012:t"] * 6, "maxItems"),
+        (ALARM_DOC, ("spec", "OKActions"), [], "additionalProperties"),
+        (ALARM_DOC, ("spec", "alarmName"), "churn_5xx", "additionalProperties"),
+        (ALARM_DOC, ("spec", "tags"), [{"key": "a", "value": "b"}], "additionalProperties"),
+        (ALARM_DOC, ("protect",), "yes", "type"),
+        (SHADOW_TEST_DOC, (*SHADOW, "samplingPercentage"), 150, "maximum"),
+        (SHADOW_TEST_DOC, (*SHADOW, "samplingPercentage"), 12.5, "type"),
+        (SHADOW_TEST_DOC, ("spec", "type"), "ShadowMode", "additionalProperties"),
+        (SHADOW_TEST_DOC, ("spec", "name"), "churn-shadow", "additionalProperties"),
+        (SHADOW_TEST_DOC, ("spec", "shadowModeConfig", "shadowModelVariants"), [], "minItems"),
+        (SHADOW_TEST_DOC, ("spec", "modelVariants", 1, "variantName"), "challenger_2", "pattern"),
+        (SHADOW_TEST_DOC, (*INFRASTRUCTURE, "infrastructureType"), "Serverless", "enum"),
+        (SHADOW_TEST_DOC, (*INFRASTRUCTURE, "realTimeInferenceConfig", "instanceType"), "ml.bogus", "enum"),
+        (SHADOW_TEST_DOC, (*INFRASTRUCTURE, "realTimeInferenceConfig", "instanceCount"), "1", "type"),
+        (SHADOW_TEST_DOC, ("spec", "schedule", "startTime"), 1796083200, "type"),
+        (SHADOW_TEST_DOC, ("spec", "roleArn"), "arn:aws:iam::123:role/x", "pattern"),
+        (SHADOW_TEST_DOC, ("spec", "dataStorageConfig", "destination"), "capture/churn", "pattern"),
+        (SHADOW_TEST_DOC, ("protect",), "yes", "type"),
+        (MODEL_DOC, ("protect",), "true", "type"),
+        (ENDPOINT_DOC, ("protect",), 1, "type"),
+        (STACK_DOC, ("protect",), True, "additionalProperties"),
     ],
 )
 def test_invalid_values_are_rejected(
@@ -503,6 +686,42 @@ def test_autoscaling_requires_the_capacity_range(field: str) -> None:
     assert error.message == f"'{field}' is a required property"
     (error,) = _errors(_with(AUTOSCALED_DOC, POLICY, {"policyType": "StepScaling"}))
     assert error.message == "'policyName' is a required property"
+
+
+@pytest.mark.parametrize("field", ["roleArn", "endpointName", "modelVariants", "shadowModeConfig"])
+def test_shadow_test_requires_its_members(field: str) -> None:
+    doc = _with(SHADOW_TEST_DOC, ("spec",), {k: v for k, v in SHADOW_TEST_DOC["spec"].items() if k != field})
+    for any_kind in (False, True):
+        assert [e.message for e in _errors(doc, any_kind=any_kind)] == [f"'{field}' is a required property"]
+
+
+@pytest.mark.parametrize(
+    ("doc", "path", "value", "missing"),
+    [
+        (SHADOW_TEST_DOC, SHADOW, {"shadowModelVariantName": "challenger"}, "samplingPercentage"),
+        (SHADOW_TEST_DOC, ("spec", "shadowModeConfig"), {"sourceModelVariantName": "blue"}, "shadowModelVariants"),
+        (SHADOW_TEST_DOC, (*INFRASTRUCTURE, "realTimeInferenceConfig"), {"instanceCount": 1}, "instanceType"),
+        (SHADOW_TEST_DOC, ("spec", "modelVariants", 0), {"modelName": "m", "variantName": "v"}, "infrastructureConfig"),
+        (SHADOW_TEST_DOC, ("spec", "dataStorageConfig"), {"kmsKey": "alias/x"}, "destination"),
+        (ALARM_DOC, ("spec", "dimensions", 0), {"name": "EndpointName"}, "value"),
+        (ALARM_DOC, ("spec", "metrics"), [{"returnData": True}], "id"),
+        (AUTOSCALED_DOC, (*POLICY, "targetTrackingScalingPolicyConfiguration"), {"scaleInCooldown": 60}, "targetValue"),
+    ],
+)
+def test_missing_nested_members(doc: dict[str, Any], path: tuple[str | int, ...], value: Any, missing: str) -> None:
+    (error,) = _errors(_with(doc, path, value))
+    assert error.message == f"'{missing}' is a required property"
+    assert list(error.absolute_path) == list(path) + ([0] if isinstance(value, list) else [])
+
+
+def test_predictive_scaling_is_left_out_but_its_policy_type_stays() -> None:
+    defs = document_schema("Endpoint")["$defs"]
+    assert "predictiveScalingPolicyConfiguration" not in defs["ScalingPolicySpec"]["properties"]
+    assert not any(key.startswith("PredictiveScaling") for key in defs)
+    policy_type = defs[defs["ScalingPolicySpec"]["properties"]["policyType"]["$ref"].removeprefix("#/$defs/")]
+    assert policy_type["else"]["enum"] == ["StepScaling", "TargetTrackingScaling", "PredictiveScaling"]
+    # The value passes the schema; semantic validation rejects it for SageMaker variants.
+    assert _errors(_with(AUTOSCALED_DOC, (*POLICY, "policyType"), "PredictiveScaling")) == []
 
 
 def test_kind_must_match_the_schema() -> None:
@@ -566,6 +785,47 @@ def test_references_are_accepted_in_string_fields(doc: dict[str, Any], path: tup
 
 
 @pytest.mark.parametrize(
+    "ref",
+    [
+        "${Alarm.churn_5xx.name}",
+        "${Alarm.churn_5xx.arn}",
+        "${Alarm.p99.latency.name}",  # dots in the name
+        "${Alarm.x.name.y.arn}",
+        "${Alarm.a.name}",
+        "${Alarm.9-lives_v1.2.name}",
+        "${ShadowTest.churn-shadow.arn}",
+        "${Endpoint.churn.name}",
+    ],
+)
+def test_references_to_names_with_dots_and_underscores(ref: str) -> None:
+    rollback = ("spec", "deploymentConfig", "autoRollbackConfiguration", "alarms", 0, "alarmName")
+    assert _errors(_with(ENDPOINT_DOC, rollback, ref)) == []
+    assert _errors(_with(SHADOW_TEST_DOC, ("spec", "endpointName"), ref)) == []
+    assert _errors(_with(ALARM_DOC, ("spec", "dimensions", 0, "value"), ref)) == []
+    # reconciler.spec.references finds the same kind, name and attribute the schema accepts.
+    match = references.REFERENCE.fullmatch(ref)
+    assert match is not None
+    kind, _, rest = ref[2:-1].partition(".")
+    name, _, attr = rest.rpartition(".")
+    assert match.groups() == (kind, name, attr)
+    assert [(r.kind, r.name, r.attr) for r in references.find_references({"x": ref})] == [(kind, name, attr)]
+
+
+@pytest.mark.parametrize("name", ["churn", "churn_5xx", "p99.latency", "a", "x.name.y", "churn-xgb-2", "A.B_C-9"])
+def test_referenceable_names(name: str) -> None:
+    assert re.fullmatch(fragments.REFERENCE_NAME_PATTERN, name)
+    for kind in kinds.RESOURCE_KINDS:
+        for attr in ("name", "arn"):
+            assert re.search(fragments.REFERENCE_PATTERN, f"${{{kind}.{name}.{attr}}}")
+
+
+@pytest.mark.parametrize("name", ["churn 5xx", "churn/5xx", "churn:5xx", "_churn", "churn_", "churn.", "-x", ""])
+def test_unreferenceable_names(name: str) -> None:
+    assert not re.fullmatch(fragments.REFERENCE_NAME_PATTERN, name)
+    assert not re.search(fragments.REFERENCE_PATTERN, f"${{Alarm.{name}.name}}")
+
+
+@pytest.mark.parametrize(
     "path",
     [
         (*VARIANT, "initialInstanceCount"),
@@ -589,6 +849,10 @@ def test_references_are_rejected_in_non_string_fields(path: tuple[str | int, ...
         "${model.churn.name}",  # kind must be capitalised
         "${Model.churn.id}",  # attr is name or arn
         "${Model.churn-.name}",
+        "${Alarm.churn_.name}",  # names start and end with a letter or digit
+        "${Alarm._churn.name}",
+        "${Alarm.churn 5xx.name}",  # spaces are not in referenceable names
+        "${Alarm.churn/5xx.name}",
         "prefix-${Model.churn.name}",  # a reference is the whole string
         "${Model.churn.name}-suffix",
     ],
@@ -676,6 +940,12 @@ def test_anchored_patterns_match_whole_values() -> None:
 def test_shape_lookups() -> None:
     assert spec_shape("Model").name == "CreateModelInput"
     assert spec_shape("Endpoint").name == "CreateEndpointConfigInput"
+    assert spec_shape("Alarm") is operation_input("cloudwatch", "PutMetricAlarm")
+    assert spec_shape("ShadowTest") is operation_input("sagemaker", "CreateInferenceExperiment")
+    assert spec_omitted("Alarm") == ("AlarmName", "Tags")
+    assert spec_omitted("ShadowTest") == ("Name", "Type", "Tags")
+    with pytest.raises(KeyError):
+        spec_omitted("Stack")
     assert deployment_config_shape().name == "DeploymentConfig"
     assert operation_input("sagemaker", "CreateModel") is spec_shape("Model")
     with pytest.raises(KeyError):
@@ -888,7 +1158,7 @@ def test_scheduled_action_conversion_round_trips() -> None:
         "StartTime": datetime(2025, 1, 1, tzinfo=timezone.utc),
         "CreationTime": datetime(2024, 12, 1, tzinfo=timezone.utc),
     }
-    assert scheduled_action_from_api(described) == {**SCHEDULED_ACTION, "startTime": "2025-01-01T00:00:00+00:00"}
+    assert scheduled_action_from_api(described) == SCHEDULED_ACTION  # timestamps come back as ...Z
     with pytest.raises(UnknownFieldError):
         scheduled_action_from_api(described, drop_unknown=False)
 
@@ -908,3 +1178,126 @@ def test_autoscaling_converters_reject_unknown_and_target_fields(convert: Any, v
         convert(value)
     assert caught.value.shape_name in ("ScalingPolicySpec", "ScheduledActionSpec", "StepScalingPolicyConfiguration")
     assert caught.value.path in ((key,) for key in value) or caught.value.path[-1] == "bogus"
+
+
+def test_policy_converters_reject_predictive_scaling() -> None:
+    with pytest.raises(UnknownFieldError) as caught:
+        policy_to_api({**TARGET_TRACKING_POLICY, "predictiveScalingPolicyConfiguration": PREDICTIVE})
+    assert caught.value.shape_name == "ScalingPolicySpec"
+    predictive = {"MetricSpecifications": [{"TargetValue": 50.0}]}
+    api = {**policy_to_api(TARGET_TRACKING_POLICY), "PredictiveScalingPolicyConfiguration": predictive}
+    assert policy_from_api(api) == TARGET_TRACKING_POLICY
+    with pytest.raises(UnknownFieldError):
+        policy_from_api(api, drop_unknown=False)
+
+
+# --------------------------------------------------------------------------- Alarm and ShadowTest conversion
+
+
+def test_alarm_conversion_round_trips() -> None:
+    spec = ALARM_DOC["spec"]
+    request = {"AlarmName": ALARM_DOC["name"], **to_api(spec, spec_shape("Alarm"))}
+    assert request["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert request["OKActions"] == spec["oKActions"]
+    assert request["Dimensions"][0] == {"Name": "EndpointName", "Value": "churn"}
+    assert request["TreatMissingData"] == "notBreaching" and request["Threshold"] == 5
+    report = ParamValidator().validate(request, spec_shape("Alarm"))
+    assert not report.has_errors(), report.generate_report()
+    back = from_api(request, spec_shape("Alarm"))
+    assert back.pop("alarmName") == "churn_5xx"
+    assert back == spec
+    described = {**request, "AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:churn_5xx", "StateValue": "OK"}
+    assert from_api(described, spec_shape("Alarm"), drop_unknown=True) == {"alarmName": "churn_5xx", **spec}
+
+
+def _shadow_spec() -> dict[str, Any]:
+    spec = copy.deepcopy(SHADOW_TEST_DOC["spec"])
+    spec["endpointName"] = "churn"
+    spec["modelVariants"][0]["modelName"] = "churn-xgb-0123abcd"
+    spec["modelVariants"][1]["modelName"] = "churn-xgb-v2-4567cdef"
+    return spec
+
+
+def test_shadow_test_conversion_passes_timestamps_as_strings() -> None:
+    spec = _shadow_spec()
+    body = to_api(spec, spec_shape("ShadowTest"))
+    assert body["Schedule"] == {"StartTime": "2026-12-01T00:00:00Z", "EndTime": "2026-12-08T00:00:00Z"}
+    assert body["ShadowModeConfig"]["ShadowModelVariants"] == [
+        {"ShadowModelVariantName": "challenger", "SamplingPercentage": 50}
+    ]
+    infrastructure = body["ModelVariants"][0]["InfrastructureConfig"]
+    assert infrastructure["RealTimeInferenceConfig"] == {"InstanceType": "ml.m5.large", "InstanceCount": 2}
+    request = {"Name": "churn-shadow", "Type": "ShadowMode", **body}
+    report = ParamValidator().validate(request, spec_shape("ShadowTest"))
+    assert not report.has_errors(), report.generate_report()
+    # botocore serializes the strings as the timestamps they denote.
+    model = service_model("sagemaker")
+    wire = create_serializer(model.protocol).serialize_to_request(
+        request, model.operation_model("CreateInferenceExperiment")
+    )
+    sent = json.loads(wire["body"])["Schedule"]
+    assert sent["StartTime"] == datetime(2026, 12, 1, tzinfo=timezone.utc).timestamp()
+    assert sent["EndTime"] == datetime(2026, 12, 8, tzinfo=timezone.utc).timestamp()
+    back = from_api(request, spec_shape("ShadowTest"))
+    assert (back.pop("name"), back.pop("type")) == ("churn-shadow", "ShadowMode")
+    assert back == spec
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        (datetime(2026, 12, 1, tzinfo=timezone.utc), "2026-12-01T00:00:00Z"),
+        (datetime(2026, 12, 1, 2, 0, tzinfo=timezone(timedelta(hours=2))), "2026-12-01T00:00:00Z"),  # botocore: tzlocal
+        (datetime(2026, 11, 30, 19, 0, tzinfo=timezone(timedelta(hours=-5))), "2026-12-01T00:00:00Z"),
+        (datetime(2026, 12, 1), "2026-12-01T00:00:00Z"),  # naive: taken as UTC
+        (datetime(2026, 12, 1, 0, 0, 0, 250000, tzinfo=timezone.utc), "2026-12-01T00:00:00.250000Z"),
+    ],
+)
+def test_timestamps_from_a_describe_response(stamp: datetime, expected: str) -> None:
+    described = {
+        "Name": "churn-shadow",
+        "Arn": "arn:aws:sagemaker:us-east-1:123456789012:inference-experiment/churn-shadow",
+        "Type": "ShadowMode",
+        "Schedule": {"StartTime": stamp, "EndTime": stamp + timedelta(days=7)},
+        "Status": "Running",
+    }
+    back = from_api(described, spec_shape("ShadowTest"), drop_unknown=True)
+    assert back["schedule"]["startTime"] == expected
+    assert back["schedule"]["endTime"] == expected.replace("2026-12-01", "2026-12-08")
+    again = to_api(back, spec_shape("ShadowTest"))
+    report = ParamValidator().validate({**again, "RoleArn": ROLE, "EndpointName": "e", **_required_shadow()},
+                                       spec_shape("ShadowTest"))
+    assert not report.has_errors(), report.generate_report()
+
+
+def _required_shadow() -> dict[str, Any]:
+    body = to_api(_shadow_spec(), spec_shape("ShadowTest"))
+    return {key: body[key] for key in ("ModelVariants", "ShadowModeConfig")}
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+def test_schema_kinds_are_the_spec_kinds() -> None:
+    assert KINDS == tuple(kinds.KINDS) == ("Stack", "Model", "Endpoint", "Alarm", "ShadowTest")
+    assert kinds.RESOURCE_KINDS == ("Model", "Endpoint", "Alarm", "ShadowTest")
+    assert set(fragments.KIND_SOURCES) == set(kinds.RESOURCE_KINDS)
+    for kind in KINDS:
+        assert (SCHEMAS / schemagen.schema_file_name(kind)).exists()
+
+
+def test_alarm_and_shadow_test_name_rules() -> None:
+    alarm, shadow = kinds.KINDS["Alarm"], kinds.KINDS["ShadowTest"]
+    assert (alarm.content_addressed, alarm.name_max) == (False, 255)
+    assert (shadow.content_addressed, shadow.name_max) == (False, 120)
+    assert shadow.name_pattern is kinds.SAGEMAKER_NAME
+    for good in ("churn_5xx", "p99.latency", "a", "Churn 5xx / prod (p99)", "ünïcode-alarm", "x" * 255):
+        assert alarm.name_pattern.match(good), good
+    for bad in ("", " churn", "churn ", "churn\n", "ch\turn", "\x7f", "a\x00b"):
+        assert not alarm.name_pattern.match(bad), repr(bad)
+    assert shadow.name_pattern.match("churn-shadow-2") and not shadow.name_pattern.match("churn_shadow")
+    assert alarm.name_help == "any characters except control characters, not starting or ending with whitespace"
+    assert shadow.name_help == "letters, digits and hyphens, starting and ending with a letter or digit"
+    op = service_model("sagemaker").operation_model("CreateInferenceExperiment")
+    assert op.input_shape.members["Name"].metadata["max"] == shadow.name_max
+    assert operation_input("cloudwatch", "PutMetricAlarm").members["AlarmName"].metadata["max"] == alarm.name_max
