@@ -38,7 +38,8 @@ def prepare(clients: Clients, stack: str, name: str, retain_production: bool) ->
     handler = InferenceExperimentHandler()
     live = handler.find(clients.reader(), name)
     if live is None:
-        raise PlanError([f"ShadowTest/{name}: no inference experiment named {name!r} exists yet; apply the stack first"])
+        raise PlanError([f"ShadowTest/{name}: no inference experiment named {name!r} exists yet; apply the stack "
+                         "first"])
     if not tagmod.owned_by(live.tags, stack):
         raise PlanError([f"inference experiment {name!r} is not managed by stack '{stack}'; it is never changed"])
     status = (live.data or {}).get("Status")
@@ -55,7 +56,8 @@ def _promotion(live: Live, retain: bool) -> Promotion:
                      [str(s) for s in shadows], production, retain, promote_params(live, retain), models)
 
 
-def run(clients: Clients, promotion: Promotion, hooks: Hooks, account: str, wait: WaitPolicy | None = None) -> dict[str, Any]:
+def run(clients: Clients, promotion: Promotion, hooks: Hooks, account: str,
+        wait: WaitPolicy | None = None) -> dict[str, Any]:
     """Stop the experiment promoting its shadow, wait for the endpoint; the endpoint's final description."""
     policy = wait or WaitPolicy.from_env()
     ctx = ExecContext("", clients.region, account, clients, hooks, policy)

@@ -234,7 +234,8 @@ def promote_params(live: Live, retain_production: bool) -> dict[str, Any]:
     production, shadows = shadow_variants(data)
     actions = {str(s): "Promote" for s in shadows}
     actions[str(production)] = "Retain" if retain_production else "Remove"
-    configs = {mv["VariantName"]: {k: v for k, v in mv.items() if k != "Status"} for mv in data.get("ModelVariants", [])}
+    configs = {mv["VariantName"]: {k: v for k, v in mv.items() if k != "Status"}
+               for mv in data.get("ModelVariants", [])}
     keep = [configs[s] for s in shadows if s in configs]
     if retain_production and production in configs:
         keep.insert(0, configs[production])

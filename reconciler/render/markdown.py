@@ -101,7 +101,7 @@ def _warnings(warnings: Sequence[str]) -> list[str]:
 def _notes(notes: Sequence[str]) -> list[str]:
     if not notes:
         return []
-    return ["#### Notes", "", *(f"- ℹ️ {_cell(n)}" for n in notes), ""]
+    return ["#### Notes", "", *(f"- Note: {_cell(n)}" for n in notes), ""]
 
 
 def _finish(lines: list[str]) -> str:

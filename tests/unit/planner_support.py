@@ -78,7 +78,8 @@ def live_from_desired(d: Desired, stack: str) -> Live:
     if d.address.type == "inference-experiment":
         exp_arn = arn("inference-experiment", d.address.name)
         data = {k: v for k, v in copy.deepcopy(request).items() if k != "EndpointName"}
-        data.update({"Arn": exp_arn, "Status": "Running", "EndpointMetadata": {"EndpointName": request["EndpointName"]}})
+        data.update({"Arn": exp_arn, "Status": "Running",
+                     "EndpointMetadata": {"EndpointName": request["EndpointName"]}})
         return Live(d.address, exp_arn, tags, data)
     if d.address.type == "endpoint" and d.extra.get("autoscaled"):
         tags["reconciler:scaling"] = str(d.extra.get("scaling_hash"))

@@ -77,7 +77,8 @@ def test_valid_instance_and_serverless_endpoints(tmp_path: Path) -> None:
     (INSTANCE.replace("ml.m5.large", "ml.g5.xlarge"), "kmsKeyId: alias/k\n",
      "e.yaml:8:21: kmsKeyId cannot be used with ml.g5.xlarge"),
     (INSTANCE + INSTANCE.replace("variantName: a", "variantName: b"),
-     "shadowProductionVariants:\n  - {variantName: s, modelName: x, instanceType: ml.m5.large, initialInstanceCount: 1}\n",
+     "shadowProductionVariants:\n  - {variantName: s, modelName: x, instanceType: ml.m5.large,"
+     " initialInstanceCount: 1}\n",
      "shadow variants need exactly one production and one shadow variant (found 2 production, 1 shadow)"),
     (INSTANCE.replace("initialInstanceCount: 2", "initialInstanceCount: 2\n  initialVariantWeight: 0"), "",
      "every production variant has initialVariantWeight 0"),
@@ -107,7 +108,8 @@ AUTOSCALED = INSTANCE + "  autoscaling: {minCapacity: MIN, maxCapacity: MAX, tar
      "e.yaml:10:34: autoscaling.minCapacity 0 is below 1: only asynchronous endpoints and serverless"),
     (AUTOSCALED.replace("MIN", "0").replace("MAX", "3"), "asyncInferenceConfig: {outputConfig: {s3OutputPath: "
                                                          "'s3://b/o'}}\n", None),
-    (serverless(more="  autoscaling: {minCapacity: 0, maxCapacity: 50, targetProvisionedConcurrencyUtilization: 0.7}\n"),
+    (serverless(more="  autoscaling: {minCapacity: 0, maxCapacity: 50,"
+                     " targetProvisionedConcurrencyUtilization: 0.7}\n"),
      "", "autoscaling.maxCapacity 50 exceeds serverlessConfig.maxConcurrency 10"),
     (serverless(more="  autoscaling: {minCapacity: 1, maxCapacity: 5, targetInvocationsPerInstance: 10}\n"), "",
      "targetInvocationsPerInstance applies to instance variants"),
