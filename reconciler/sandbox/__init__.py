@@ -5,9 +5,13 @@ for its ``/_sandbox/`` control routes. Importing this package does not import mo
 that happens in ``Sandbox.start()``.
 
 Modules: ``server`` (the server), ``app`` (WSGI middleware and control routes),
-``clock`` (compressed time), ``lifecycle`` (timed endpoint operations),
-``runtime`` (process-wide state and lock), ``variants`` (pure variant shape logic),
-``endpoint_ops`` and ``sagemaker_patches`` (the moto patches), ``control`` (client).
+``clock`` (compressed time), ``lifecycle`` (timed operations), ``runtime``
+(process-wide state and lock), ``variants`` and ``deployment_plan`` (pure variant
+and deployment logic), ``shapes`` (botocore's model), ``sagemaker_patches``,
+``endpoint_state``, ``endpoint_ops``, ``endpoint_update`` and ``guardrails`` (the
+moto patches for endpoints), ``autoscaling`` (Application Auto Scaling rules),
+``experiments``, ``experiment_model``, ``experiment_timeline`` and
+``experiment_api`` (inference experiments), ``control`` (client).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Process-wide sandbox state: the clock, the lock, and every endpoint operation in flight.
+"""Process-wide sandbox state: the clock, the lock, and every timed operation in flight.
 
 moto keeps its backends in process globals, so the sandbox's own state is global too:
 one ``RUNTIME`` per process, shared by every ``Sandbox`` server started in it.
@@ -6,12 +6,13 @@ one ``RUNTIME`` per process, shared by every ``Sandbox`` server started in it.
 ``RUNTIME.lock`` (re-entrant) serialises the sandbox: the HTTP middleware holds it
 while moto answers a request and every patched SageMaker method takes it too, so
 status transitions never interleave with a read. ``RUNTIME.tick()`` is the lazy
-evaluator: it completes the operations whose time has come and refreshes the
-status of the others. It is called before every AWS request and by every patched
-method that reads endpoint state; there are no background threads.
+evaluator: it completes the operations whose time has come (and the follow-ups
+they hand over to, such as a rollback or an inference experiment's next step) and
+refreshes the status of the others. It is called before every AWS request and by
+every patched method that reads endpoint state; there are no background threads.
 
 Per-endpoint extras that moto has no field for live in an ``EndpointRuntime``
-attached to moto's ``FakeEndpoint`` (see ``sagemaker_patches``).
+attached to moto's ``FakeEndpoint`` (see ``endpoint_state``).
 """
 
 from __future__ import annotations

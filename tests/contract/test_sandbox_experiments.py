@@ -222,7 +222,7 @@ def test_list_filters_sorts_and_pages(sandbox: Sandbox, sm: BaseClient) -> None:
             names.append(create(sm, endpoint, production, candidate, Name=f"{marker}-{len(names)}", Description="x"))
             control.advance_clock(sandbox.url, 1)
         first = sm.list_inference_experiments(
-            NameContains="experiment", SortBy="Name", SortOrder="Ascending", MaxResults=2
+            NameContains=marker, SortBy="Name", SortOrder="Ascending", MaxResults=2
         )
         assert_valid(sm, "ListInferenceExperiments", first)
         rest = sm.list_inference_experiments(

@@ -493,3 +493,24 @@ def test_advance_clock_jumps_forward_only(sandbox: Sandbox) -> None:
         with pytest.raises(control.SandboxControlError) as raised:
             control.advance_clock(sandbox.url, bad)  # type: ignore[arg-type]
         assert raised.value.status == 400
+
+
+def test_inf1_fleets_fall_back_to_all_at_once_without_bakes(sandbox: Sandbox, sm: BaseClient) -> None:
+    model = make_model(sm)
+    endpoint = make_endpoint(sm, make_config(sm, [variant(model, "a", 1, InstanceType="ml.inf1.xlarge")]))
+    new = make_config(sm, [variant(make_model(sm), "a", 1, InstanceType="ml.inf1.xlarge")])
+    deployment = canary(wait=600, final=600)  # a one-instance canary: rejected anywhere else
+    with frozen(sandbox):
+        start = start_update(sm, endpoint, new, deployment)
+        advance_to(sandbox, start, UPDATE_SECONDS - 10)
+        assert look(sm, endpoint)[2]["StatusMessage"] == "Shifting all traffic to the new fleet."
+        advance_to(sandbox, start, UPDATE_SECONDS + 1)
+        done = sm.describe_endpoint(EndpointName=endpoint)
+    assert (done["EndpointStatus"], done["EndpointConfigName"]) == ("InService", new)
+    assert done["LastDeploymentConfig"] == deployment
+
+
+def test_fail_next_rollback_needs_a_known_endpoint(sandbox: Sandbox) -> None:
+    with pytest.raises(control.SandboxControlError) as raised:
+        control.fail_next_rollback(sandbox.url, "no-such-endpoint")
+    assert raised.value.status == 404
