@@ -27,12 +27,21 @@ class WaitPolicy:
     factor: float = 1.5
 
     @classmethod
-    def from_env(cls) -> WaitPolicy:
+    def from_env(cls, endpoint_url: str | None = None) -> WaitPolicy:
+        """`RECONCILER_POLL_INTERVAL` if set; against a local sandbox, polls scaled to its clock."""
         raw = os.environ.get("RECONCILER_POLL_INTERVAL")
         if raw:
-            cap = max(0.01, float(raw))
+            try:
+                cap = max(0.01, float(raw))
+            except ValueError:
+                cap = 30.0
+            return cls(initial=min(cap, 2.0), maximum=cap)
+        scale = sandbox_time_scale(endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
+        if scale and scale > 1:
+            cap = min(30.0, max(0.05, 30.0 / scale))
             return cls(initial=min(cap, 2.0), maximum=cap)
         return cls()
+
 
     def poll(self, read: Callable[[], T], done: Callable[[T], bool], timeout: float,
              on_poll: Callable[[T, float], None] | None = None,
@@ -51,3 +60,22 @@ class WaitPolicy:
                 raise WaitTimeout(f"still waiting after {int(elapsed)} s")
             sleep(min(interval, max(0.0, timeout - elapsed)))
             interval = min(self.maximum, interval * self.factor)
+
+
+def sandbox_time_scale(url: str | None) -> float | None:
+    """The clock speed-up of a local sandbox at `url` (None when it is not one)."""
+    if not url:
+        return None
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    import json
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/_sandbox/clock", timeout=1.0) as answer:
+            return float(json.load(answer).get("time_scale", 0)) or None
+    except (OSError, ValueError):
+        return None

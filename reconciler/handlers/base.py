@@ -200,6 +200,10 @@ class Handler(ABC):
             body["state"] = self.comparable(live)
         return content_hash(body)
 
+    def group(self, address: Address, desired: Desired | None, live: Live | None) -> str | None:
+        """The endpoint whose rollout this resource's steps belong with (ordered with it), or None."""
+        return None
+
     def is_managed(self, live: Live, snapshot: Any) -> bool:
         """Whether an owned resource that is not desired may be deleted (children: see subclasses)."""
         return True

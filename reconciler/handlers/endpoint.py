@@ -216,6 +216,10 @@ class EndpointHandler(Handler):
                 live.related["scalable-target"] = targets
         return live
 
+    def group(self, address: Address, desired: Desired | None, live: Live | None) -> str | None:
+        """An endpoint's steps form its own group."""
+        return address.name
+
     # --- planning ----------------------------------------------------------------------
     def _config_start(self, ctx: PlanContext, config_name: str) -> dict[str, Any]:
         """The variant values an endpoint gets when it starts serving `config_name`."""
@@ -232,7 +236,7 @@ class EndpointHandler(Handler):
         return {}
 
     @staticmethod
-    def _experiment_of(ctx: PlanContext, name: str) -> str | None:
+    def experiment_of(ctx: PlanContext, name: str) -> str | None:
         """The active inference experiment that holds this endpoint, if any."""
         from reconciler.handlers.inference_experiment import ACTIVE
 
@@ -340,7 +344,7 @@ class EndpointHandler(Handler):
             before = self.comparable(live) if live else None
             return ResourcePlan(Change(address, desired.spec, action, reason, before, desired.comparable), steps)
 
-        experiment = self._experiment_of(ctx, name)
+        experiment = self.experiment_of(ctx, name)
         if experiment is not None:
             ctx.notes.append(f"{address} is managed by {experiment} while that shadow test is active: its serving "
                              "config and variants are the experiment's, not drift; reconciler changes them again once "
@@ -457,7 +461,8 @@ class EndpointHandler(Handler):
                     detail = vs.get("StatusMessage") or ""
                     phase = f"variant {v.get('VariantName')}: {vs.get('Status')}" + (f" ({detail})" if detail else "")
                     message += f"; {phase}"
-                    if phases is not None and (not phases or phases[-1] != phase):
+                    rolling_back = vs.get("Status") == "Deleting" or detail.lower().startswith("rolling back")
+                    if phases is not None and not rolling_back and (not phases or phases[-1] != phase):
                         phases.append(phase)
             if message != last[0]:
                 last[0] = message
@@ -529,11 +534,11 @@ class EndpointHandler(Handler):
             during = f" during {phases[-1]}" if phases else ""
             firing = self._alarms_in_alarm(ctx, step)
             alarms = f" Alarm(s) in ALARM: {', '.join(firing)}." if firing else ""
+            reason = str(data.get("FailureReason") or "none given").rstrip(". ")
             raise ApplyError(
                 f"{step.address}: SageMaker rolled the update back{during}; the endpoint still serves "
-                f"{data.get('EndpointConfigName')} instead of {target}.{alarms} "
-                f"FailureReason: {data.get('FailureReason', 'none given')}. The serving config and its models "
-                "were kept; fix the cause and apply again."
+                f"{data.get('EndpointConfigName')} instead of {target}.{alarms} FailureReason: {reason}. The "
+                "serving config and its models were kept; fix the cause and apply again."
             )
 
     @staticmethod

@@ -79,7 +79,7 @@ class InferenceExperimentHandler(Handler):
     tagging_type = "sagemaker:inference-experiment"
     immutable = False
     describe_on_plan = True
-    create_order = 35  # after the endpoint it shadows
+    create_order = 60  # last: after its endpoint and that endpoint's autoscaling (post stage)
     delete_order = 5  # before that endpoint
     operations = frozenset({"CreateInferenceExperiment", "StartInferenceExperiment", "UpdateInferenceExperiment",
                             "StopInferenceExperiment", "DeleteInferenceExperiment", "AddTags", "DeleteTags"})
@@ -99,6 +99,12 @@ class InferenceExperimentHandler(Handler):
         if live.data is None:
             return None
         return to_comparable(live.data, tagmod.user_tags(live.tags))
+
+    def group(self, address: Address, desired: Desired | None, live: Live | None) -> str | None:
+        """A shadow test starts right after its endpoint (and that endpoint's autoscaling)."""
+        if desired is not None:
+            return str(desired.request.get("EndpointName"))
+        return ((live.data or {}).get("EndpointMetadata") or {}).get("EndpointName") if live else None
 
     def status(self, live: Live | None) -> str | None:
         return (live.data or {}).get("Status") if live else None
@@ -136,7 +142,7 @@ class InferenceExperimentHandler(Handler):
                   Step("StartInferenceExperiment", address, {"Name": desired.address.name}, "start the shadow test")]
         if live is None:
             return ResourcePlan(Change(address, desired.spec, Action.create, "new shadow test", None,
-                                       desired.comparable), create)
+                                       desired.comparable), post=create)
         ctx.notes.append(self.note(live))
         before = self.comparable(live)
         assert before is not None
@@ -156,7 +162,7 @@ class InferenceExperimentHandler(Handler):
                           "delete the finished experiment's metadata"), *create]
             return ResourcePlan(Change(address, desired.spec, Action.replace,
                                        f"the experiment is {status}; its spec changed, so it runs again", before,
-                                       after), steps)
+                                       after), post=steps)
         params: dict[str, Any] = {"Name": desired.address.name}
         request = thaw(desired.request)
         for key in UPDATABLE:
@@ -216,7 +222,12 @@ class InferenceExperimentHandler(Handler):
             call(sm, op, step.params_plain())
             self._wait_status(ctx, step, {"Created", "Running", "Starting"} | FINISHED)
         elif op == "StartInferenceExperiment":
-            call(sm, op, step.params_plain())
+            live = self.find(ctx.clients, step.params["Name"])
+            status = self.status(live)
+            if status == "Created":
+                call(sm, op, step.params_plain())
+            else:
+                ctx.hooks.step_progress(step, f"already {status}: its schedule started it")
             self._wait_status(ctx, step, {"Running"} | FINISHED)
         elif op == "UpdateInferenceExperiment":
             call(sm, op, step.params_plain())

@@ -83,8 +83,10 @@ class ScalableTargetHandler(AutoscalingHandler):
         endpoint, variant = aas.parse_resource_id(desired.address.name) or ("", "")
         before = self.comparable(live)
         if aas.needs_cycle(ctx, endpoint, variant):
+            tags, arn = self.scaling_tags(ctx, desired)
+            marker = {aas.SCALING_TAG: aas.PENDING_MARK} if tags else None
             deregister = Step("DeregisterScalableTarget", str(live.address), deregister_params(live),
-                              "deregister before the endpoint update that needs it")
+                              "deregister before the endpoint update that needs it", marker, arn)
             reason = (f"variant {variant} changes instance type: deregistered before UpdateEndpoint and "
                       "registered again once the endpoint is InService")
             return ResourcePlan(Change(str(desired.address), desired.spec, Action.update, reason, before,

@@ -35,6 +35,10 @@ class AutoscalingHandler(Handler):
         live.data = found.data if found else None
         return live
 
+    def group(self, address: Address, desired: Desired | None, live: Live | None) -> str | None:
+        """Autoscaling steps go with their endpoint's rollout."""
+        return aas.endpoint_of(address)
+
     def is_managed(self, live: Live, snapshot: Any) -> bool:
         """Autoscaling someone set up outside git on one of our endpoints is left alone (and the
         capacity it manages never fought) until the endpoint's spec manages autoscaling: the spec
@@ -108,6 +112,8 @@ class AutoscalingHandler(Handler):
         desired_hash = ep_desired.extra.get("scaling_hash") if ep_desired else None
         labels: list[str] = []
         notes: list[str] = []
+        if applied == aas.PENDING_MARK:
+            return ["pending"], "an apply deregistered this endpoint's autoscaling to update it and did not finish"
         if applied is not None and live_hash != applied:
             labels.append("drift")
             notes.append("the endpoint's autoscaling changed outside git since it was applied")

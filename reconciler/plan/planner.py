@@ -164,22 +164,37 @@ STAGE_PRE, STAGE_MAIN, STAGE_POST, STAGE_DELETE = range(4)
 class _Planned:
     change: Change | None
     steps: list[Step]
-    order: tuple[int, int, int]  # (stage, handler order, position)
+    order: tuple[int, ...]
 
 
-def _planned(rp: Any, stage: int, handler: Any, position: int) -> list[_Planned]:
+NO_GROUP = 10**6
+
+
+def _sort_key(stage: int, order: int, position: int, group: int | None) -> tuple[int, ...]:
+    """Pre-steps first; then shared resources (models, configs, alarms); then each endpoint with its
+    autoscaling and shadow test, one endpoint after the other; deletes last."""
+    if stage == STAGE_PRE:
+        return (0, 0, 0, order, position)
+    if stage == STAGE_DELETE:
+        return (3, 0, 0, order, position)
+    if group is None:
+        return (1, 0, 0, order, position) if stage == STAGE_MAIN else (2, NO_GROUP, 1, order, position)
+    return (2, group, 0 if stage == STAGE_MAIN else 1, order, position)
+
+
+def _planned(rp: Any, stage: int, handler: Any, position: int, group: int | None = None) -> list[_Planned]:
     """Split a ResourcePlan into its staged parts; the change rides with the first part that has steps."""
-    parts = [(STAGE_PRE, rp.pre, handler.delete_order), (stage, rp.steps, handler.create_order if stage != STAGE_DELETE
-                                                           else handler.delete_order),
+    main_order = handler.create_order if stage != STAGE_DELETE else handler.delete_order
+    parts = [(STAGE_PRE, rp.pre, handler.delete_order), (stage, rp.steps, main_order),
              (STAGE_POST, rp.post, handler.create_order)]
     out: list[_Planned] = []
     change = rp.change
     for st, steps, order in parts:
         if steps:
-            out.append(_Planned(change, list(steps), (st, order, position)))
+            out.append(_Planned(change, list(steps), _sort_key(st, order, position, group)))
             change = None
     if change is not None:
-        out.append(_Planned(change, [], (stage, handler.create_order, position)))
+        out.append(_Planned(change, [], _sort_key(stage, main_order, position, group)))
     return out
 
 
@@ -207,6 +222,12 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
     ctx = PlanContext(stack_name, snap.region, snap.account, snap.clients, snap.desired, snap.live, snap.describe)
     planned: list[_Planned] = []
     index = {a: i for i, a in enumerate(snap.desired)}
+    endpoints = [a.name for a in snap.desired if a.type == "endpoint"]
+
+    def group_of(address: Address) -> int | None:
+        handler = handler_for(address.type)
+        name = handler.group(address, snap.desired.get(address), snap.live.get(address))
+        return endpoints.index(name) if name in endpoints else None
 
     for address, desired in snap.desired.items():
         handler = handler_for(address.type)
@@ -215,7 +236,7 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
             live = snap.live.get(address)
             if desired.protect or (live is not None and tagmod.PROTECT in live.tags):
                 ctx.errors.append(_protected(desired.position, address, desired.spec, "replace"))
-        planned.extend(_planned(rp, STAGE_MAIN, handler, index[address]))
+        planned.extend(_planned(rp, STAGE_MAIN, handler, index[address], group_of(address)))
 
     # Owned resources that are not desired: superseded (spec still here) or orphaned (spec gone).
     orphans: list[Orphan] = []
