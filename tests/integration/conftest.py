@@ -73,12 +73,19 @@ def cli(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     yield Cli(sandbox, root)
 
 
-EXTRA_FILES = ("autoscaled.yaml", "serverless.yaml")
+EXTRA_FILES = ("autoscaled.yaml", "serverless.yaml", "shadow-test.yaml")
 
 
 @pytest.fixture()
 def full_cli(cli: Cli) -> Cli:
     """The whole example stack, autoscaled and serverless endpoints included."""
-    for extra in EXTRA_FILES:
+    for extra in EXTRA_FILES[:2]:
         shutil.copy(REPO / "specs" / extra, cli.root / extra)
     return cli
+
+
+@pytest.fixture()
+def shadow_cli(full_cli: Cli) -> Cli:
+    """The whole example stack with its shadow test."""
+    shutil.copy(REPO / "specs" / "shadow-test.yaml", full_cli.root / "shadow-test.yaml")
+    return full_cli

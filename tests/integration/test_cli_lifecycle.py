@@ -49,7 +49,7 @@ def test_create_then_plan_is_empty(cli: Cli) -> None:
     assert cli("validate", cli.root).code == 0
     plan = cli("plan", cli.root, "--detailed-exitcode")
     assert plan.code == 2
-    assert steps(plan.out) == ["CreateModel", "CreateModel", "CreateEndpointConfig", "CreateEndpoint"]
+    assert steps(plan.out) == ["CreateModel", "CreateModel", "CreateEndpointConfig", "PutMetricAlarm", "CreateEndpoint"]
     create(cli)
     sm = boto3.client("sagemaker")
     endpoint = sm.describe_endpoint(EndpointName="churn")
@@ -180,6 +180,12 @@ def test_rollback_fails_the_apply_and_keeps_the_serving_config(cli: Cli) -> None
 
 def test_prune_true_deletes_removed_specs_in_order(cli: Cli) -> None:
     create(cli)
+    (cli.root / "endpoint.yaml").rename(cli.root.parent / "endpoint.yaml")
+    refused = cli("plan", cli.root)
+    assert refused.code == 1 and "endpoint/churn is protected" in refused.err and "protect: false" in refused.err
+    (cli.root.parent / "endpoint.yaml").rename(cli.root / "endpoint.yaml")
+    edit(cli.root / "endpoint.yaml", "protect: true", "protect: false")
+    assert cli("apply", cli.root, "--auto-approve").code == 0  # lifts the protection (a tag change)
     (cli.root / "endpoint.yaml").unlink()
     edit(cli.root / "models.yaml", "---\n", "")
     text = (cli.root / "models.yaml").read_text()
@@ -224,8 +230,8 @@ def test_plan_verbose_counts_api_calls(cli: Cli) -> None:
     result = cli("plan", cli.root, "--verbose")
     match = re.search(r"API calls: (\d+)", result.err)
     assert match, result.err
-    # GetCallerIdentity, GetResources, DescribeEndpoint, DescribeScalableTargets
-    assert int(match.group(1)) == 4
+    # GetCallerIdentity, GetResources, DescribeEndpoint, DescribeScalableTargets, DescribeAlarms: 6 resources
+    assert int(match.group(1)) == 5
 
 
 def test_markdown_plan_is_ready_for_a_pull_request(cli: Cli) -> None:
