@@ -14,7 +14,8 @@ exactly because of this). What changes, and why:
 - AddTags overwrites a key; tag calls on an unknown ARN are ValidationExceptions
   (moto answers HTTP 500); endpoint-config ARNs are strings (moto stores a tuple,
   which breaks the tagging API's GetResources).
-- Inference experiments exist (``experiments`` and ``experiment_api``), tags included.
+- Inference experiments exist (``experiments`` and ``experiment_api``), tags included, and
+  the tagging API's GetResources returns them (``tagging``).
 - moto's SageMaker timestamps use the sandbox clock.
 
 Also here: the control actions that need moto (``reset_all``, ``arm_update_failure``,
@@ -40,7 +41,7 @@ from moto.sagemaker.models import FakeEndpointConfig, Model, SageMakerModelBacke
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
-from reconciler.sandbox import autoscaling, endpoint_ops, endpoint_update, experiment_api
+from reconciler.sandbox import autoscaling, endpoint_ops, endpoint_update, experiment_api, tagging
 from reconciler.sandbox.endpoint_state import ticking, use_config_renderer
 from reconciler.sandbox.experiment_model import find_by_arn
 from reconciler.sandbox.runtime import RUNTIME
@@ -64,6 +65,7 @@ def install() -> None:
         _patch_models()
         autoscaling.install()
         experiment_api.install()
+        tagging.install()
         ResourceGroupsTaggingAPIBackend.get_resources = ticking(  # type: ignore[method-assign]
             ResourceGroupsTaggingAPIBackend.get_resources
         )

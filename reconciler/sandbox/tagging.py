@@ -1,0 +1,51 @@
+"""The Resource Groups Tagging API's view of sandbox-only resources (inference experiments).
+
+moto's GetResources only knows the SageMaker resources moto models; AWS's tagging API also
+returns inference experiments. ``install()`` extends moto's resource generator so
+`GetResources` with `sagemaker:inference-experiment` (or `sagemaker`, or no type filter)
+returns tagged experiments, honouring tag filters like moto does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
+from moto.sagemaker.models import sagemaker_backends
+
+from reconciler.sandbox.experiment_model import experiments_of
+
+EXPERIMENT_TYPE = "sagemaker:inference-experiment"
+_installed: list[bool] = []
+
+
+def _matches(tags: list[dict[str, str]], tag_filters: list[dict[str, Any]] | None) -> bool:
+    for tag_filter in tag_filters or []:
+        key, values = tag_filter["Key"], tag_filter.get("Values") or []
+        if not any(t["Key"] == key and (not values or t.get("Value") in values) for t in tags):
+            return False
+    return True
+
+
+def install() -> None:
+    """Wrap moto's `_get_resources_generator` once per process."""
+    if _installed:
+        return
+    original = ResourceGroupsTaggingAPIBackend._get_resources_generator
+
+    def generator(self: ResourceGroupsTaggingAPIBackend, tag_filters: list[dict[str, Any]] | None = None,
+                  resource_type_filters: list[str] | None = None) -> Iterator[dict[str, Any]]:
+        yield from original(self, tag_filters=tag_filters, resource_type_filters=resource_type_filters)
+        wanted = not resource_type_filters or "sagemaker" in resource_type_filters or \
+            EXPERIMENT_TYPE in resource_type_filters
+        if not wanted:
+            return
+        backend = sagemaker_backends[getattr(self, "account_id", DEFAULT_ACCOUNT_ID)][self.region_name]
+        for experiment in experiments_of(backend).values():
+            if experiment.tags and _matches(experiment.tags, tag_filters):
+                yield {"ResourceARN": experiment.arn, "Tags": list(experiment.tags)}
+
+    ResourceGroupsTaggingAPIBackend._get_resources_generator = generator  # type: ignore[method-assign]
+    _installed.append(True)
