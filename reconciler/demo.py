@@ -56,6 +56,33 @@ spec:
       instanceType: ml.m5.large
       initialInstanceCount: 1
       initialVariantWeight: WEIGHT_B
+GUARD"""
+GUARD = """\
+  deploymentConfig:
+    blueGreenUpdatePolicy:
+      trafficRoutingConfiguration:
+        type: CANARY
+        canarySize: {type: CAPACITY_PERCENT, value: 25}
+        waitIntervalInSeconds: 600
+      terminationWaitInSeconds: 300
+      maximumExecutionTimeoutInSeconds: 3600
+    autoRollbackConfiguration:
+      alarms: [{alarmName: "${Alarm.churn-5xx.name}"}]
+"""
+ALARM = """\
+apiVersion: reconciler/v1
+kind: Alarm
+name: churn-5xx
+spec:
+  namespace: AWS/SageMaker
+  metricName: Invocation5XXErrors
+  dimensions: [{name: EndpointName, value: churn}]
+  statistic: Sum
+  period: 60
+  evaluationPeriods: 1
+  threshold: 5
+  comparisonOperator: GreaterThanThreshold
+  treatMissingData: notBreaching
 """
 AUTOSCALED = """\
 apiVersion: reconciler/v1
@@ -95,6 +122,7 @@ class Story:
                       "WEIGHT_B": "0.5"}
         self.endpoint = True
         self.autoscaled = False
+        self.guarded = False
         self.state["FRAUD_TYPE"] = "ml.c5.xlarge"
         self.time_scale = 1.0
 
@@ -104,7 +132,10 @@ class Story:
         (self.root / "stack.yaml").write_text(STACK)
         (self.root / "models.yaml").write_text(self._fill(MODELS))
         if self.endpoint:
-            (self.root / "endpoint.yaml").write_text(self._fill(ENDPOINT))
+            text = self._fill(ENDPOINT).replace("GUARD", GUARD if self.guarded else "")
+            (self.root / "endpoint.yaml").write_text(text)
+        if self.guarded:
+            (self.root / "alarm.yaml").write_text(ALARM)
         if self.autoscaled:
             (self.root / "autoscaled.yaml").write_text(self._fill(AUTOSCALED))
 
@@ -288,12 +319,41 @@ def _run(s: Story, control: object) -> None:
     s.expect("once the cause is fixed, the same apply succeeds", code == 0)
     s.converged()
 
-    s.heading("9. Prune: the endpoint leaves the specs (the Stack has prune: true)")
+    s.heading("9. Guardrails: a canary watched by an alarm, rehearsed in seconds")
+    s.guarded = True
+    s.write()
+    code, text = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("the alarm is created; adding a rollout policy alone needs no redeploy",
+             code == 0 and s.steps_of(text) == ["PutMetricAlarm"])
+    control.set_time_scale(s.url, 600.0)  # type: ignore[attr-defined]
+    s.out("  sandbox clock now 600x: the 10-minute canary bake takes a second")
+    boto3.client("cloudwatch").set_alarm_state(AlarmName="churn-5xx", StateValue="ALARM",
+                                               StateReason="5XX errors on the new fleet")
+    s.out("  churn-5xx goes into ALARM (the new model returns errors)")
+    s.state.update(INSTANCE_TYPE="ml.c5.2xlarge")
+    s.write()
+    before = sm.describe_endpoint(EndpointName="churn")["EndpointConfigName"]
+    code, text = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply exits 1 naming the alarm and the phase",
+             code == 1 and "churn-5xx" in text and "rolled the update back" in text and "canary" in text)
+    s.expect("the endpoint still serves the old config",
+             sm.describe_endpoint(EndpointName="churn")["EndpointConfigName"] == before)
+    code, text = s.cli("drift", str(s.root))
+    s.expect("drift reports the rollout as [pending]", code == 2 and "[pending]" in text)
+    boto3.client("cloudwatch").set_alarm_state(AlarmName="churn-5xx", StateValue="OK", StateReason="fixed")
+    s.out("  the cause is fixed and churn-5xx is OK again")
+    code, text = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("the same rollout succeeds, phase by phase",
+             code == 0 and "Baking for 600 seconds (WaitIntervalInSeconds)" in text)
+    s.converged()
+    control.set_time_scale(s.url, s.time_scale)  # type: ignore[attr-defined]
+
+    s.heading("10. Prune: the endpoint leaves the specs (the Stack has prune: true)")
     s.endpoint = False
     s.write()
     code, text = s.cli("plan", str(s.root))
-    s.expect("DeleteEndpoint before DeleteEndpointConfig", s.steps_of(text) == ["DeleteEndpoint",
-                                                                                 "DeleteEndpointConfig"])
+    s.expect("DeleteEndpoint before DeleteEndpointConfig", s.steps_of(text)[:2] == ["DeleteEndpoint",
+                                                                                     "DeleteEndpointConfig"])
     code, _ = s.cli("apply", str(s.root), "--auto-approve")
     s.expect("apply succeeded", code == 0)
     s.converged()

@@ -531,7 +531,7 @@ class EndpointHandler(Handler):
         if status == "Failed":
             raise ApplyError(f"{step.address} failed during the update: {data.get('FailureReason', 'none given')}")
         if data.get("EndpointConfigName") != target:
-            during = f" during {phases[-1]}" if phases else ""
+            during = f" (last phase seen: {phases[-1]})" if phases else ""
             firing = self._alarms_in_alarm(ctx, step)
             alarms = f" Alarm(s) in ALARM: {', '.join(firing)}." if firing else ""
             reason = str(data.get("FailureReason") or "none given").rstrip(". ")

@@ -16,5 +16,7 @@ def test_demo_runs_the_whole_story() -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "UNEXPECTED" not in proc.stdout
     assert "capacity intact after the instance-type change" in proc.stdout
+    assert "Baking for 600 seconds (WaitIntervalInSeconds)" in proc.stdout  # the canary's phases were shown
+    assert "Alarm(s) in ALARM: churn-5xx" in proc.stdout
     assert "Demo complete" in proc.stdout
     assert "Traceback" not in proc.stderr

@@ -12,7 +12,8 @@ from reconciler.sandbox import control
 from tests.integration.conftest import Cli
 from tests.integration.test_cli_lifecycle import converged, edit
 
-BIGGER = ("instanceType: ml.m5.large\n      initialInstanceCount: 2", "instanceType: ml.c5.xlarge\n      initialInstanceCount: 2")
+BIGGER = ("instanceType: ml.m5.large\n      initialInstanceCount: 2",
+          "instanceType: ml.c5.xlarge\n      initialInstanceCount: 2")
 
 
 def alarm(state: str, name: str = "churn-5xx") -> None:
@@ -39,7 +40,7 @@ def test_canary_rolled_back_by_its_alarm_then_succeeds_once_it_clears(cli: Cli) 
     failed = cli("apply", cli.root, "--auto-approve")
     assert failed.code == 1
     assert "rolled the update back" in failed.err and "Alarm(s) in ALARM: churn-5xx" in failed.err
-    assert "canary" in failed.err  # the phase it happened in
+    assert "during the canary" in failed.err  # the phase it happened in
     assert "Traceback" not in failed.text
     assert serving() == old
     boto3.client("sagemaker").describe_endpoint_config(EndpointConfigName=old)  # kept
