@@ -165,3 +165,17 @@ def test_mutated_specs_never_crash(tmp_path: Path) -> None:
                     chars.insert(i, rng.choice(alphabet))
             (root / name).write_text("".join(chars))
         assert main(["validate", str(root)]) in (0, 1)
+
+
+def test_schema_command_prints_each_kind(tmp_path: Path) -> None:
+    import json
+
+    from reconciler.spec.schemagen import KINDS
+
+    for kind in KINDS:
+        result = Cli(None, tmp_path)("schema", kind)  # type: ignore[arg-type]
+        assert result.code == 0
+        schema = json.loads(result.out)
+        assert schema["$schema"].startswith("https://json-schema.org/")
+    unknown = Cli(None, tmp_path)("schema", "Endpont")  # type: ignore[arg-type]
+    assert unknown.code == 1 and "unknown kind 'Endpont'" in unknown.err

@@ -163,3 +163,19 @@ def test_removing_a_running_shadow_test_stops_it(shadow_cli: Cli) -> None:
     result = cli("apply", cli.root, "--auto-approve")
     assert result.code == 0, result.text
     assert "StopInferenceExperiment" in result.out and "DeleteInferenceExperiment" in result.out
+
+
+def test_promote_can_keep_the_production_variant(shadow_cli: Cli) -> None:
+    cli = shadow_cli
+    assert cli("apply", cli.root, "--auto-approve").code == 0
+    promoted = cli("promote", "ShadowTest/fraud-challenger", cli.root, "--retain-production", "--auto-approve")
+    assert promoted.code == 0, promoted.text
+    assert "is kept beside it" in promoted.out
+    status = boto3.client("sagemaker").describe_inference_experiment(Name="fraud-challenger")["Status"]
+    assert status == "Completed"
+
+
+def test_promote_refuses_bad_targets(cli: Cli) -> None:
+    assert cli("promote", "Endpoint/churn", cli.root).code == 1
+    missing = cli("promote", "ShadowTest/nope", cli.root)
+    assert missing.code == 1 and "no ShadowTest/nope document" in missing.err
