@@ -12,17 +12,9 @@ import copy
 from typing import Any
 
 from reconciler import tags as tagmod
-from reconciler.handlers.base import Desired, ExecContext, Handler, Live, PlanContext, ResourcePlan
-from reconciler.handlers.sagemaker_common import (
-    call,
-    describe_into,
-    find_by_name,
-    only_members,
-    prune_empty,
-    run_simple,
-    with_consistency_retry,
-)
-from reconciler.plan.model import Action, Change, Step
+from reconciler.handlers.base import Live
+from reconciler.handlers.immutable import ImmutableSageMakerHandler
+from reconciler.handlers.sagemaker_common import only_members, prune_empty
 
 EXCLUDED = {"EndpointConfigName", "Tags"}
 LIVE_VARIANT_FIELDS = ("InitialVariantWeight", "InitialInstanceCount")
@@ -102,24 +94,19 @@ def to_comparable(request: dict[str, Any], user_tags: dict[str, str]) -> dict[st
     return {**body, "tags": dict(user_tags)}
 
 
-class EndpointConfigHandler(Handler):
+class EndpointConfigHandler(ImmutableSageMakerHandler):
     type = "endpoint-config"
-    service = "sagemaker"
     arn_type = "endpoint-config"
     tagging_type = "sagemaker:endpoint-config"
     operations = frozenset({"CreateEndpointConfig", "DeleteEndpointConfig", "AddTags", "DeleteTags"})
-    immutable = True
     create_order = 20
     delete_order = 20
-
-    def find(self, clients: Any, name: str) -> Live | None:
-        """The endpoint config with its tags; None when it does not exist."""
-        return find_by_name(clients.sagemaker, self.type, "DescribeEndpointConfig", "EndpointConfigName",
-                            "EndpointConfigArn", name)
-
-    def describe(self, clients: Any, live: Live) -> Live:
-        """`live` with DescribeEndpointConfig output; `data` None when the config is gone."""
-        return describe_into(clients.sagemaker, "DescribeEndpointConfig", "EndpointConfigName", live)
+    noun = "endpoint config"
+    create_operation = "CreateEndpointConfig"
+    describe_operation = "DescribeEndpointConfig"
+    delete_operation = "DeleteEndpointConfig"
+    name_param = "EndpointConfigName"
+    arn_key = "EndpointConfigArn"
 
     def request_of(self, live: Live) -> dict[str, Any] | None:
         """The create request SageMaker holds (API shape); None when not described/missing."""
@@ -138,35 +125,3 @@ class EndpointConfigHandler(Handler):
         """Names of the models a described config's variants serve."""
         request = self.request_of(live) or {}
         return {v["ModelName"] for lst in VARIANT_LISTS for v in request.get(lst, []) if v.get("ModelName")}
-
-    def plan(self, ctx: PlanContext, desired: Desired | None, live: Live | None) -> ResourcePlan:
-        """Create when missing, retag when tags differ, delete when not desired; never updates content."""
-        if desired is None:
-            assert live is not None
-            return ResourcePlan(
-                Change(str(live.address), live.spec, Action.delete, "", self.comparable(live), None),
-                [Step("DeleteEndpointConfig", str(live.address), {"EndpointConfigName": live.address.name},
-                      "delete endpoint config")],
-            )
-        if live is None:
-            params = {**desired.request, "Tags": tagmod.to_tag_list(desired.tags(ctx.stack))}
-            return ResourcePlan(
-                Change(str(desired.address), desired.spec, Action.create, "new endpoint config", None,
-                       desired.comparable),
-                [Step("CreateEndpointConfig", str(desired.address), params, "create endpoint config")],
-            )
-        steps = self.tag_steps(ctx, desired, live)
-        if not steps:
-            return ResourcePlan()
-        before = {"tags": tagmod.user_tags(live.tags)}
-        after = {"tags": dict(desired.user_tags)}
-        reason = "tags change" if before != after else "records the applied state in its ownership tags"
-        return ResourcePlan(Change(str(desired.address), desired.spec, Action.update, reason, before, after), steps)
-
-    def execute(self, ctx: ExecContext, step: Step) -> None:
-        """CreateEndpointConfig (retried while its models become visible) / Delete / tags."""
-        sm = ctx.clients.sagemaker
-        if step.operation == "CreateEndpointConfig":
-            with_consistency_retry(lambda: call(sm, "CreateEndpointConfig", step.params_plain()))
-            return
-        run_simple(sm, step)

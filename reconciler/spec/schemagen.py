@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from reconciler.frozen import thaw as _plain
 from reconciler.spec import fragments
 from reconciler.spec.fragments import (
     KIND_SOURCES,
@@ -666,14 +667,6 @@ def _check_omitted(what: str, omit: Iterable[str], shape: StructureShape) -> Non
 
 def _without_none(schema: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in schema.items() if value is not None}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
 
 
 def _dump(schema: Mapping[str, Any]) -> str:

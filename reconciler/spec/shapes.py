@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
 
+from reconciler.frozen import thaw as _plain
 from reconciler.spec.fragments import (
     AUTOSCALING_KEY,
     KIND_SOURCES,
@@ -337,14 +338,6 @@ def _timestamp_spec(value: datetime) -> str:
     """
     utc = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
     return utc.replace(tzinfo=None).isoformat() + "Z"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
 
 
 def _wrong_type(expected: str, shape: Shape, path: Path, value: Any) -> TypeError:

@@ -8,8 +8,6 @@ is observed exactly. Fixtures and helpers come from ``test_sandbox``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +17,6 @@ from botocore.client import BaseClient
 from reconciler.sandbox import Sandbox, control
 from reconciler.sandbox.lifecycle import UPDATE_SECONDS
 from tests.contract.test_sandbox import (
-    FAST,
     _client,
     assert_valid,
     expect_validation,
@@ -27,6 +24,7 @@ from tests.contract.test_sandbox import (
     make_endpoint,
     make_model,
     sandbox,
+    slow_clock,
     sm,
     unique,
     variant,
@@ -42,14 +40,8 @@ def cloudwatch(sandbox: Sandbox) -> BaseClient:
     return _client(sandbox, "cloudwatch")
 
 
-@contextmanager
-def frozen(sb: Sandbox) -> Iterator[None]:
-    """Sandbox time at wall speed (it barely moves between calls); tests jump it with ``advance_to``."""
-    control.set_time_scale(sb.url, 1.0)
-    try:
-        yield
-    finally:
-        control.set_time_scale(sb.url, FAST)
+# Sandbox time at wall speed (it barely moves between calls); tests jump it with ``advance_to``.
+frozen = slow_clock
 
 
 def advance_to(sb: Sandbox, start: datetime, seconds: float) -> None:
