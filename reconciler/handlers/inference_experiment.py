@@ -21,7 +21,7 @@ from reconciler.apply.waits import WaitTimeout
 from reconciler.errors import ApplyError
 from reconciler.frozen import thaw
 from reconciler.handlers.base import Desired, ExecContext, Handler, Live, PlanContext, ResourcePlan
-from reconciler.handlers.sagemaker_common import call, find_by_name, prune_empty, run_simple
+from reconciler.handlers.sagemaker_common import call, describe_into, find_by_name, prune_empty, run_simple
 from reconciler.plan.model import Action, Change, Step
 
 ACTIVE = {"Creating", "Created", "Updating", "Starting", "Running", "Stopping"}
@@ -90,9 +90,7 @@ class InferenceExperimentHandler(Handler):
 
     def describe(self, clients: Any, live: Live) -> Live:
         """`live` with DescribeInferenceExperiment output; `data` None when it is gone."""
-        found = self.find(clients, live.address.name)
-        live.data = found.data if found else None
-        return live
+        return describe_into(clients.sagemaker, "DescribeInferenceExperiment", "Name", live)
 
     def comparable(self, live: Live) -> dict[str, Any] | None:
         """The experiment's settings in spec form, with user tags; None when missing."""
