@@ -62,12 +62,13 @@ def _target(args: argparse.Namespace, stack_region: str | None) -> Any:
         raise CliError(f"--region {explicit} differs from the Stack's region {stack_region}")
     region = stack_region or explicit or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if not region:
-        try:
-            import boto3
+        import boto3
+        from botocore.exceptions import BotoCoreError
 
+        try:
             region = boto3.Session(profile_name=getattr(args, "profile", None)).region_name
-        except Exception:
-            region = None
+        except BotoCoreError as exc:
+            raise CliError(f"cannot read the AWS configuration: {exc}") from None
     if not region:
         raise CliError("no AWS region: set `region` in the Stack document, AWS_REGION, or --region")
     endpoint = getattr(args, "endpoint_url", None) or None
@@ -123,13 +124,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.out and args.format == "text":
         out(f"\nSaved the plan to {args.out}; apply exactly this plan with: reconciler apply {args.out}")
     if args.verbose:
-        _report_calls(clients, elapsed, len(plan.fingerprints) + len(plan.changes))
+        _report_calls(clients, elapsed)
     if args.detailed_exitcode and not plan.is_empty:
         return EXIT_CHANGES
     return EXIT_OK
 
 
-def _report_calls(clients: Any, elapsed: float, _: int) -> None:
+def _report_calls(clients: Any, elapsed: float) -> None:
     counts = clients.factory.counter.snapshot()
     total = sum(counts.values())
     detail = ", ".join(f"{k.split(':', 1)[1]} {v}" for k, v in sorted(counts.items()))

@@ -14,10 +14,11 @@ from typing import Any
 
 from reconciler import tags as tagmod
 from reconciler.apply.hooks import Hooks
-from reconciler.apply.waits import WaitPolicy, WaitTimeout
+from reconciler.apply.waits import WaitPolicy
 from reconciler.aws.clients import Clients
 from reconciler.errors import ApplyError, PlanError
 from reconciler.handlers.base import ExecContext, Live
+from reconciler.handlers.endpoint import TRANSITIONAL, UPDATE_TIMEOUT, EndpointHandler
 from reconciler.handlers.inference_experiment import InferenceExperimentHandler, promote_params, shadow_variants
 from reconciler.plan.model import Step
 
@@ -69,18 +70,8 @@ def run(clients: Clients, promotion: Promotion, hooks: Hooks, account: str,
     settle = Step("DescribeEndpoint", f"endpoint/{promotion.endpoint}", {"EndpointName": promotion.endpoint},
                   "wait for the endpoint to serve the promoted model")
     hooks.step_started(2, 2, settle)
-
-    def read() -> dict[str, Any] | None:
-        try:
-            return clients.sagemaker.describe_endpoint(EndpointName=promotion.endpoint)
-        except Exception:
-            return None
-
-    try:
-        data = policy.poll(read, lambda d: d is not None and d.get("EndpointStatus") not in
-                           ("Updating", "Creating", "SystemUpdating"), 3600.0)
-    except WaitTimeout as exc:
-        raise ApplyError(f"endpoint/{promotion.endpoint}: timed out waiting after the promotion: {exc}") from None
+    data = EndpointHandler().wait(ctx, settle, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
+                                  UPDATE_TIMEOUT, "the endpoint after the promotion")
     hooks.step_finished(settle, 0.0)
     if data is None or data.get("EndpointStatus") != "InService":
         raise ApplyError(f"endpoint/{promotion.endpoint} is {(data or {}).get('EndpointStatus', 'gone')} after the "

@@ -445,7 +445,7 @@ class EndpointHandler(Handler):
         data.pop("ResponseMetadata", None)
         return data
 
-    def _wait(self, ctx: ExecContext, step: Step, done: Any, timeout: float, what: str,
+    def wait(self, ctx: ExecContext, step: Step, done: Any, timeout: float, what: str,
               quiet_when_done: bool = False, phases: list[str] | None = None) -> dict[str, Any] | None:
         name = step.params["EndpointName"]
         last: list[str] = [""]
@@ -475,7 +475,7 @@ class EndpointHandler(Handler):
 
     def _settle(self, ctx: ExecContext, step: Step) -> None:
         """Wait until the endpoint accepts changes (not Creating/Updating/...)."""
-        data = self._wait(ctx, step, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
+        data = self.wait(ctx, step, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
                           UPDATE_TIMEOUT, "the endpoint to settle before changing it", quiet_when_done=True)
         if data is not None and data.get("EndpointStatus") == "Failed" and step.operation != "DeleteEndpoint":
             raise ApplyError(f"{step.address} is Failed: {data.get('FailureReason', 'no reason given')}")
@@ -487,7 +487,7 @@ class EndpointHandler(Handler):
         name = step.params.get("EndpointName")
         if op == "CreateEndpoint":
             with_consistency_retry(lambda: call(sm, op, step.params_plain()))
-            data = self._wait(ctx, step, lambda d: d is not None and d.get("EndpointStatus") != "Creating",
+            data = self.wait(ctx, step, lambda d: d is not None and d.get("EndpointStatus") != "Creating",
                               CREATE_TIMEOUT, "the endpoint to be created")
             if data is None or data.get("EndpointStatus") != "InService":
                 reason = (data or {}).get("FailureReason", "no reason given")
@@ -497,14 +497,14 @@ class EndpointHandler(Handler):
             self._settle(ctx, step)
             call(sm, op, step.params_plain())
             phases: list[str] = []
-            data = self._wait(ctx, step, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
+            data = self.wait(ctx, step, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
                               deployment_timeout(step.params_plain()), "the deployment to finish", phases=phases)
             self._check_update(ctx, step, data, phases)
             return
         if op == "UpdateEndpointWeightsAndCapacities":
             self._settle(ctx, step)
             call(sm, op, step.params_plain())
-            data = self._wait(ctx, step, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
+            data = self.wait(ctx, step, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
                               WEIGHTS_TIMEOUT, "the weights/capacity change")
             if data is None or data.get("EndpointStatus") != "InService":
                 status = (data or {}).get("EndpointStatus", "gone")
@@ -514,7 +514,7 @@ class EndpointHandler(Handler):
         if op == "DeleteEndpoint":
             self._settle(ctx, step)
             run_simple(sm, step)
-            self._wait(ctx, step, lambda d: d is None, DELETE_TIMEOUT, "the endpoint to be deleted")
+            self.wait(ctx, step, lambda d: d is None, DELETE_TIMEOUT, "the endpoint to be deleted")
             return
         if name is not None:
             self._settle(ctx, step)
@@ -532,8 +532,7 @@ class EndpointHandler(Handler):
             raise ApplyError(f"{step.address} failed during the update: {data.get('FailureReason', 'none given')}")
         if data.get("EndpointConfigName") != target:
             during = f" (last phase seen: {phases[-1]})" if phases else ""
-            firing = self._alarms_in_alarm(ctx, step)
-            alarms = f" Alarm(s) in ALARM: {', '.join(firing)}." if firing else ""
+            alarms = self._alarms_in_alarm(ctx, step)
             reason = str(data.get("FailureReason") or "none given").rstrip(". ")
             raise ApplyError(
                 f"{step.address}: SageMaker rolled the update back{during}; the endpoint still serves "
@@ -542,14 +541,19 @@ class EndpointHandler(Handler):
             )
 
     @staticmethod
-    def _alarms_in_alarm(ctx: ExecContext, step: Step) -> list[str]:
-        """The deployment's rollback alarms that are in ALARM now (to name them in the failure)."""
+    def _alarms_in_alarm(ctx: ExecContext, step: Step) -> str:
+        """A sentence naming the deployment's rollback alarms in ALARM now ("" when none are)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from reconciler.aws.errors import describe_error
+
         deployment = step.params_plain().get("DeploymentConfig") or {}
         names = [a["AlarmName"] for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms") or []]
         if not names:
-            return []
+            return ""
         try:
             found = ctx.clients.get("cloudwatch").describe_alarms(AlarmNames=names, StateValue="ALARM")
-        except Exception:
-            return []
-        return sorted(a["AlarmName"] for a in found.get("MetricAlarms", []) + found.get("CompositeAlarms", []))
+        except (BotoCoreError, ClientError) as exc:
+            return f" (The rollback alarms' states could not be read: {describe_error(exc)}.)"
+        firing = sorted(a["AlarmName"] for a in found.get("MetricAlarms", []) + found.get("CompositeAlarms", []))
+        return f" Alarm(s) in ALARM: {', '.join(firing)}." if firing else ""
