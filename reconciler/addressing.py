@@ -24,7 +24,3 @@ class Address:
         if not sep or not type_ or not name:
             raise ValueError(f"not a resource address: {text!r} (expected TYPE/NAME)")
         return cls(type_, name)
-
-
-def spec_address(kind: str, name: str) -> str:
-    return f"{kind}/{name}"

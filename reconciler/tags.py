@@ -13,7 +13,6 @@ STACK = "reconciler:stack"
 ADDRESS = "reconciler:address"
 HASH = "reconciler:hash"
 PROTECT = "reconciler:protect"  # present ("true") while the document has `protect: true`
-OWNERSHIP_KEYS = (STACK, ADDRESS, HASH)
 MANAGED_KEYS = (STACK, ADDRESS, HASH, PROTECT)  # reconciler: keys a resource's tag steps keep in line
 
 

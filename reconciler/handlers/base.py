@@ -91,7 +91,6 @@ class PlanContext:
     desired: dict[Address, Desired]
     live: dict[Address, Live]
     describe: Callable[[Live], Live]  # fills `data` (cached)
-    deleting: set[Address] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # live-state limits: the plan is refused
     notes: list[str] = field(default_factory=list)  # status worth showing that is not a change

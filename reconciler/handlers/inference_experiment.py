@@ -250,7 +250,3 @@ def promote_params(live: Live, retain_production: bool) -> dict[str, Any]:
         keep.insert(0, configs[production])
     return {"Name": live.address.name, "ModelVariantActions": actions, "DesiredModelVariants": keep,
             "DesiredState": "Completed", "Reason": "promoted with reconciler promote"}
-
-
-def address_of(name: str) -> Address:
-    return Address("inference-experiment", name)
