@@ -54,11 +54,11 @@ def run(args: list[str]) -> tuple[int, str]:
 
 
 def measure(n: int, latency_ms: float) -> dict[str, float]:
-    from reconciler.aws.clients import AwsTarget, ClientFactory, Clients
+    from reconciler.aws.clients import AwsTarget, ClientFactory, ReadClients
     from reconciler.drift import drift_report
+    from reconciler.kinds import load_stack
     from reconciler.plan.planner import make_plan
     from reconciler.sandbox import Sandbox
-    from reconciler.spec.validate import load_stack
 
     with Sandbox(time_scale=100000.0, latency_ms=latency_ms) as sb, tempfile.TemporaryDirectory() as tmp:
         os.environ.update(sb.client_env())
@@ -70,14 +70,14 @@ def measure(n: int, latency_ms: float) -> dict[str, float]:
         assert code == 0, out[-2000:]
         apply_s = time.perf_counter() - t
         stack = load_stack(root)
-        clients = Clients(ClientFactory(AwsTarget("us-east-1")), read_only=True)
+        clients = ReadClients(ClientFactory(AwsTarget("us-east-1")))
         t = time.perf_counter()
         plan, snap = make_plan(stack, clients)
         plan_s = time.perf_counter() - t
         assert plan.is_empty, plan.dumps()[:2000]
         calls = clients.factory.counter.total
         tracemalloc.start()  # a second plan, for memory only (tracing slows Python down)
-        make_plan(stack, Clients(ClientFactory(AwsTarget("us-east-1")), read_only=True))
+        make_plan(stack, ReadClients(ClientFactory(AwsTarget("us-east-1"))))
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         t = time.perf_counter()

@@ -76,13 +76,14 @@ def _target(args: argparse.Namespace, stack_region: str | None) -> Any:
 
 
 def _clients(args: argparse.Namespace, stack_region: str | None, read_only: bool) -> Any:
-    from reconciler.aws.clients import ClientFactory, Clients
+    from reconciler.aws.clients import ClientFactory, ReadClients, WriteClients
 
-    return Clients(ClientFactory(_target(args, stack_region)), read_only=read_only)
+    factory = ClientFactory(_target(args, stack_region))
+    return ReadClients(factory) if read_only else WriteClients(factory)
 
 
 def _load(directory: str) -> Any:
-    from reconciler.spec.validate import load_stack
+    from reconciler.kinds import load_stack
 
     return load_stack(Path(directory))
 
@@ -242,15 +243,30 @@ def cmd_promote(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
 
-    from reconciler.spec.schemagen import KINDS, document_schema
+    from reconciler.kinds import REGISTRY
+    from reconciler.kinds import schemas as kind_schemas
+    from reconciler.spec.schemagen import REGENERATE_COMMAND
 
-    if args.kind is None:
-        out("Kinds: " + ", ".join(KINDS) + "\nPrint one with: reconciler schema KIND")
+    schemas = kind_schemas()
+    if args.write or args.check:
+        if args.kind is not None:
+            raise CliError("--write and --check cover every kind; leave out KIND")
+        if args.write:
+            for path in schemas.write(Path(args.write)):
+                out(f"wrote {path}")
+        if args.check:
+            stale = schemas.stale(Path(args.check))
+            if stale:
+                raise CliError(f"out of date in {args.check}: {', '.join(stale)}; run `{REGENERATE_COMMAND}`")
+            out(f"{len(schemas.generate_all())} schema files in {args.check} are up to date")
         return EXIT_OK
-    match = {k.lower(): k for k in KINDS}.get(args.kind.lower())
+    if args.kind is None:
+        out("Kinds: " + ", ".join(REGISTRY.names) + "\nPrint one with: reconciler schema KIND")
+        return EXIT_OK
+    match = {k.lower(): k for k in REGISTRY.names}.get(args.kind.lower())
     if match is None:
-        raise CliError(f"unknown kind {args.kind!r}; known kinds: {', '.join(KINDS)}")
-    out(json.dumps(document_schema(match), indent=2, sort_keys=True))
+        raise CliError(f"unknown kind {args.kind!r}; known kinds: {', '.join(REGISTRY.names)}")
+    out(json.dumps(schemas.document_schema(match), indent=2, sort_keys=True))
     return EXIT_OK
 
 
@@ -273,7 +289,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from reconciler.demo import run_demo
 
-    return run_demo(out, time_scale=args.time_scale)
+    return run_demo(out, main, time_scale=args.time_scale)
 
 
 # --- parser ------------------------------------------------------------------------------
@@ -328,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the JSON Schema of a kind (for editor completion)")
     p.add_argument("kind", nargs="?")
+    p.add_argument("--write", metavar="DIR", help="write every kind's schema file into DIR")
+    p.add_argument("--check", metavar="DIR", help="exit 1 if the schema files in DIR are not up to date")
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("sandbox", help="serve the local AWS emulation")

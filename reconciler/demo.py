@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 Out = Callable[[str], None]
+RunCli = Callable[[list[str]], int]
 
 STACK = """\
 apiVersion: reconciler/v1
@@ -113,8 +114,9 @@ def _env(values: dict[str, str]) -> Iterator[None]:
 
 
 class Story:
-    def __init__(self, out: Out, root: Path, sandbox_url: str) -> None:
+    def __init__(self, out: Out, root: Path, sandbox_url: str, run_cli: RunCli) -> None:
         self.out = out
+        self.run_cli = run_cli
         self.root = root
         self.url = sandbox_url
         self.failures: list[str] = []
@@ -151,11 +153,9 @@ class Story:
         self.out("=" * 78)
 
     def cli(self, *args: str, show: bool = True) -> tuple[int, str]:
-        from reconciler.cli import main
-
         buf, ebuf = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(ebuf):
-            code = main(list(args))
+            code = self.run_cli(list(args))
         text = buf.getvalue() + ebuf.getvalue()
         if show:
             self.out(f"$ reconciler {' '.join(args)}")
@@ -177,7 +177,8 @@ class Story:
         return re.findall(r"^\s+\d+\.\s+(\w+)", text, flags=re.M)
 
 
-def run_demo(out: Out, time_scale: float = 3000.0) -> int:
+def run_demo(out: Out, run_cli: RunCli, time_scale: float = 3000.0) -> int:
+    """Run the story through `run_cli` (the CLI's `main`), writing what happens with `out`; the exit code."""
     try:
         from reconciler.sandbox import Sandbox, control
     except ImportError as exc:
@@ -192,7 +193,7 @@ def run_demo(out: Out, time_scale: float = 3000.0) -> int:
         os.environ.pop(key, None)
     try:
         with _env(env):
-            story = Story(out, tmp / "specs", url)
+            story = Story(out, tmp / "specs", url, run_cli)
             story.root.mkdir()
             story.time_scale = time_scale
             _run(story, control)

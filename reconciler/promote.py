@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler import tags as tagmod
-from reconciler.apply.hooks import Hooks
-from reconciler.apply.waits import WaitPolicy
-from reconciler.aws.clients import Clients
+from reconciler.aws.clients import WriteClients
+from reconciler.aws.waits import WaitPolicy
+from reconciler.changes import Step
 from reconciler.errors import ApplyError, PlanError
-from reconciler.handlers.base import ExecContext, Live
-from reconciler.handlers.endpoint import TRANSITIONAL, UPDATE_TIMEOUT, EndpointHandler
+from reconciler.handlers.base import ExecContext
+from reconciler.handlers.endpoint import EndpointHandler
+from reconciler.handlers.endpoint.handler import settled
+from reconciler.handlers.endpoint.rollout import UPDATE_TIMEOUT
 from reconciler.handlers.inference_experiment import InferenceExperimentHandler, promote_params, shadow_variants
-from reconciler.plan.model import Step
+from reconciler.hooks import Hooks
+from reconciler.resources import Live
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class Promotion:
     models: dict[str, str]  # variant -> model
 
 
-def prepare(clients: Clients, stack: str, name: str, retain_production: bool) -> Promotion:
+def prepare(clients: WriteClients, stack: str, name: str, retain_production: bool) -> Promotion:
     """Read the experiment (read-only) and check it can be promoted; raises PlanError if not."""
     handler = InferenceExperimentHandler()
     live = handler.find(clients.reader(), name)
@@ -57,7 +60,7 @@ def _promotion(live: Live, retain: bool) -> Promotion:
                      [str(s) for s in shadows], production, retain, promote_params(live, retain), models)
 
 
-def run(clients: Clients, promotion: Promotion, hooks: Hooks, account: str,
+def run(clients: WriteClients, promotion: Promotion, hooks: Hooks, account: str,
         wait: WaitPolicy | None = None) -> dict[str, Any]:
     """Stop the experiment promoting its shadow, wait for the endpoint; the endpoint's final description."""
     policy = wait or WaitPolicy.from_env()
@@ -70,8 +73,7 @@ def run(clients: Clients, promotion: Promotion, hooks: Hooks, account: str,
     settle = Step("DescribeEndpoint", f"endpoint/{promotion.endpoint}", {"EndpointName": promotion.endpoint},
                   "wait for the endpoint to serve the promoted model")
     hooks.step_started(2, 2, settle)
-    data = EndpointHandler().wait(ctx, settle, lambda d: d is None or d.get("EndpointStatus") not in TRANSITIONAL,
-                                  UPDATE_TIMEOUT, "the endpoint after the promotion")
+    data = EndpointHandler().wait(ctx, settle, settled, UPDATE_TIMEOUT, "the endpoint after the promotion")
     hooks.step_finished(settle, 0.0)
     if data is None or data.get("EndpointStatus") != "InService":
         raise ApplyError(f"endpoint/{promotion.endpoint} is {(data or {}).get('EndpointStatus', 'gone')} after the "

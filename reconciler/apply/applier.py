@@ -13,14 +13,15 @@ import time
 from dataclasses import dataclass, field
 
 from reconciler.addressing import Address
-from reconciler.apply.hooks import Hooks, NullHooks
-from reconciler.apply.waits import WaitPolicy
-from reconciler.aws.clients import Clients
+from reconciler.aws.clients import WriteClients
 from reconciler.aws.errors import describe_error, is_client_error
+from reconciler.aws.waits import WaitPolicy
 from reconciler.errors import ApplyError, ReconcilerError, StalePlanError
 from reconciler.handlers.base import ExecContext
-from reconciler.handlers.registry import handler_for
+from reconciler.handlers.registry import handler_for, handlers
+from reconciler.hooks import Hooks, NullHooks
 from reconciler.plan.model import Plan
+from reconciler.plan.relations import read_one
 
 
 @dataclass
@@ -38,14 +39,14 @@ def check_target(plan: Plan, region: str, account: str) -> None:
         )
 
 
-def verify_fresh(plan: Plan, clients: Clients, address: str) -> None:
+def verify_fresh(plan: Plan, clients: WriteClients, address: str) -> None:
     """Raise StalePlanError if the resource changed since the plan read it."""
     expected = plan.fingerprints.get(address)
     if expected is None:
         return
     addr = Address.parse(address)
     handler = handler_for(addr.type)
-    live = handler.find(clients.reader(), addr.name)
+    live = read_one(clients.reader(), addr, handlers())
     if handler.fingerprint(live) != expected:
         state = "now exists" if expected == "absent" else ("no longer exists" if live is None else "has changed")
         raise StalePlanError(
@@ -54,7 +55,7 @@ def verify_fresh(plan: Plan, clients: Clients, address: str) -> None:
         )
 
 
-def apply_plan(plan: Plan, clients: Clients, account: str, hooks: Hooks | None = None,
+def apply_plan(plan: Plan, clients: WriteClients, account: str, hooks: Hooks | None = None,
                wait: WaitPolicy | None = None) -> ApplyResult:
     """Run every step of `plan` through writable `clients`; raises on the first failure."""
     if clients.read_only:

@@ -1,9 +1,11 @@
 """boto3 clients for the engine: read-only ones for plan and drift, writable ones for apply.
 
-`ReadClients` hands out wrappers that expose only read operations (Describe*, List*,
-Get*, Search*): a mutating call is unreachable from plan and drift by construction, and a
-botocore `before-call` hook refuses one anyway. Every client uses botocore's adaptive
-retry mode and counts each API call (shown by `--verbose`).
+Read-only by type: `ReadClients` hands out `ReadOnlyClient` wrappers that expose only read
+operations (Describe*, List*, Get*, Search*), so a mutating call is unreachable from plan and
+drift by construction (and a botocore `before-call` hook refuses one anyway, as a second
+line). `WriteClients` hands out the boto3 clients themselves and is what only the applier
+gets; `WriteClients.reader()` gives the read-only view of the same clients. Every client uses
+botocore's adaptive retry mode and counts each API call (shown by `--verbose`).
 """
 
 from __future__ import annotations
@@ -145,15 +147,48 @@ class ReadOnlyClient:
         return getattr(self._client, name)
 
 
-class Clients:
-    """The clients one engine run uses; `read_only` decides which kind it hands out."""
+class ReadClients:
+    """The read-only clients of one engine run: what planning and drift receive."""
 
-    def __init__(self, factory: ClientFactory, *, read_only: bool) -> None:
+    read_only = True
+
+    def __init__(self, factory: ClientFactory) -> None:
         self.factory = factory
-        self.read_only = read_only
+
+    def get(self, service: str) -> ReadOnlyClient:
+        client: ReadOnlyClient = self.factory.client(service, read_only=True)
+        return client
+
+    @property
+    def sagemaker(self) -> ReadOnlyClient:
+        return self.get("sagemaker")
+
+    @property
+    def tagging(self) -> ReadOnlyClient:
+        return self.get("resourcegroupstaggingapi")
+
+    @property
+    def sts(self) -> ReadOnlyClient:
+        return self.get("sts")
+
+    @property
+    def region(self) -> str:
+        return self.factory.target.region
+
+    def reader(self) -> ReadClients:
+        return self
+
+
+class WriteClients:
+    """The writable clients of one apply run; `reader()` is the read-only view of the same clients."""
+
+    read_only = False
+
+    def __init__(self, factory: ClientFactory) -> None:
+        self.factory = factory
 
     def get(self, service: str) -> Any:
-        return self.factory.client(service, read_only=self.read_only)
+        return self.factory.client(service, read_only=False)
 
     @property
     def sagemaker(self) -> Any:
@@ -171,5 +206,8 @@ class Clients:
     def region(self) -> str:
         return self.factory.target.region
 
-    def reader(self) -> Clients:
-        return Clients(self.factory, read_only=True)
+    def reader(self) -> ReadClients:
+        return ReadClients(self.factory)
+
+
+AnyClients = ReadClients | WriteClients

@@ -3,51 +3,34 @@
 PutMetricAlarm creates or fully replaces an alarm, so any content change is one call;
 tags change through TagResource/UntagResource (PutMetricAlarm ignores tags on update).
 Alarms are created and updated before the endpoints whose deployments watch them, and
-deleted after those endpoints. Missing alarms: `find` returns None.
+deleted after those endpoints (the endpoint handler declares it comes after alarms). Its
+field policy fills CloudWatch's defaults and sorts dimensions and actions. Missing alarms:
+`find` returns None.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from reconciler import tags as tagmod
 from reconciler.addressing import Address
+from reconciler.aws.calls import call
+from reconciler.changes import Action, Step
+from reconciler.diff.policy import FieldPolicy
 from reconciler.frozen import thaw
-from reconciler.handlers.base import Desired, ExecContext, Handler, Live, PlanContext, ResourcePlan
-from reconciler.handlers.sagemaker_common import call, prune_empty
-from reconciler.plan.model import Action, Change, Step
+from reconciler.handlers.base import CLOUDWATCH_TAGS, Assessment, ExecContext, Handler, PlanContext, Planned
+from reconciler.resources import Desired, Live
 
-REQUEST_MEMBERS = (
+REQUEST_MEMBERS = frozenset({
     "AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions", "InsufficientDataActions", "MetricName",
     "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit", "EvaluationPeriods",
     "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData", "EvaluateLowSampleCountPercentile",
     "Metrics", "ThresholdMetricId", "EvaluationCriteria", "EvaluationInterval",
-)
+})
 
 
-def normalize_request(request: dict[str, Any]) -> dict[str, Any]:
-    """Fill CloudWatch's defaults and order lists, so spec and live compare equal."""
-    r = prune_empty(copy.deepcopy({k: v for k, v in request.items() if k in REQUEST_MEMBERS}))
-    if r.get("ActionsEnabled", True) is True:
-        r.pop("ActionsEnabled", None)
-    if r.get("TreatMissingData") == "missing":
-        r.pop("TreatMissingData")
-    if "Threshold" in r:
-        r["Threshold"] = float(r["Threshold"])
-    if "Dimensions" in r:
-        r["Dimensions"] = sorted(r["Dimensions"], key=lambda d: (d.get("Name"), d.get("Value")))
-    for key in ("OKActions", "AlarmActions", "InsufficientDataActions"):
-        if key in r:
-            r[key] = sorted(r[key])
-    return r
-
-
-def to_comparable(request: dict[str, Any], user_tags: dict[str, str]) -> dict[str, Any]:
-    from reconciler.spec.shapes import from_api, operation_input
-
-    body = from_api(normalize_request(request), operation_input("cloudwatch", "PutMetricAlarm"))
-    return {**body, "tags": dict(user_tags)}
+def _body(comparable: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in comparable.items() if k != "tags"}
 
 
 class AlarmHandler(Handler):
@@ -57,9 +40,17 @@ class AlarmHandler(Handler):
     tagging_type = "cloudwatch:alarm"
     immutable = False
     describe_on_plan = True
-    create_order = 25  # before the endpoints whose deployments watch it
-    delete_order = 15  # after them
+    noun = "alarm"
     operations = frozenset({"PutMetricAlarm", "DeleteAlarms", "TagResource", "UntagResource"})
+    shape = ("cloudwatch", "PutMetricAlarm")
+    tag_api = CLOUDWATCH_TAGS
+    policy = FieldPolicy(
+        members=REQUEST_MEMBERS,
+        omit_defaults=(("ActionsEnabled", (True,)), ("TreatMissingData", ("missing",))),
+        numbers=(("Threshold", float),),
+        sorted_lists=(("Dimensions", ("Name", "Value")), ("OKActions", ()), ("AlarmActions", ()),
+                      ("InsufficientDataActions", ())),
+    )
 
     def arn(self, region: str, account: str, name: str) -> str:
         return f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"
@@ -89,58 +80,30 @@ class AlarmHandler(Handler):
         """The PutMetricAlarm request CloudWatch holds, in spec form, with user tags; None when missing."""
         if live.data is None:
             return None
-        return to_comparable(live.data, tagmod.user_tags(live.tags))
+        return self.comparable_of(live.data, tagmod.user_tags(live.tags))
 
-    def plan(self, ctx: PlanContext, desired: Desired | None, live: Live | None) -> ResourcePlan:
-        """PutMetricAlarm to create or update, tag steps for tags, DeleteAlarms when not desired."""
-        if desired is None:
-            assert live is not None
-            return ResourcePlan(
-                Change(str(live.address), live.spec, Action.delete, "", self.comparable(live), None),
-                [Step("DeleteAlarms", str(live.address), {"AlarmNames": [live.address.name]}, "delete alarm")])
+    def plan_steps(self, ctx: PlanContext, action: Action, desired: Desired, live: Live | None,
+                   assessment: Assessment) -> Planned:
+        """PutMetricAlarm to create or update (recording the hash), tag steps for tags."""
         address = str(desired.address)
-        arn = self.arn(ctx.region, ctx.account, desired.address.name)
         if live is None:
             params = {**thaw(desired.request), "Tags": tagmod.to_tag_list(desired.tags(ctx.stack))}
-            return ResourcePlan(Change(address, desired.spec, Action.create, "new alarm", None, desired.comparable),
-                                [Step("PutMetricAlarm", address, params, "create alarm")])
-        before = self.comparable(live)
-        assert before is not None
-        after = thaw(desired.comparable)
+            return Planned("new alarm", [Step("PutMetricAlarm", address, params, "create alarm")])
+        arn = self.arn(ctx.region, ctx.account, desired.address.name)
         steps: list[Step] = []
-        body_before = {k: v for k, v in before.items() if k != "tags"}
-        body_after = {k: v for k, v in after.items() if k != "tags"}
-        if body_before != body_after:
+        changed = _body(assessment.before) != _body(assessment.after)
+        if changed:
             steps.append(Step("PutMetricAlarm", address, thaw(desired.request), "update alarm",
                               {tagmod.HASH: desired.state_hash}, arn))
-        steps.extend(self._tag_steps(ctx, desired, live, skip_hash=bool(steps)))
-        if not steps:
-            return ResourcePlan()
-        reason = "alarm definition changes" if body_before != body_after else (
-            "tags change" if before["tags"] != after["tags"] else "records the applied state in its ownership tags")
-        return ResourcePlan(Change(address, desired.spec, Action.update, reason, before, after), steps)
+        steps.extend(self.tag_steps(ctx, desired, live, skip_hash=changed))
+        return Planned("alarm definition changes" if changed else self.tags_reason(assessment), steps)
 
-    def _tag_steps(self, ctx: PlanContext, desired: Desired, live: Live, skip_hash: bool) -> list[Step]:
-        want = desired.tags(ctx.stack)
-        have = tagmod.visible_tags(live.tags)
-        add = {k: v for k, v in want.items() if have.get(k) != v and not (skip_hash and k == tagmod.HASH)}
-        remove = sorted(k for k in have if k not in want and not k.lower().startswith("aws:")
-                        and (k in tagmod.MANAGED_KEYS or not k.lower().startswith("reconciler:")))
-        steps = []
-        if add:
-            steps.append(Step("TagResource", str(live.address), {"ResourceARN": live.arn,
-                                                                 "Tags": tagmod.to_tag_list(add)}, "record tags"))
-        if remove:
-            steps.append(Step("UntagResource", str(live.address), {"ResourceARN": live.arn, "TagKeys": remove},
-                              "remove tags"))
-        return steps
+    def delete_steps(self, ctx: PlanContext, live: Live) -> list[Step]:
+        return [Step("DeleteAlarms", str(live.address), {"AlarmNames": [live.address.name]}, "delete alarm")]
 
     def execute(self, ctx: ExecContext, step: Step) -> None:
         """PutMetricAlarm / DeleteAlarms / TagResource / UntagResource on CloudWatch."""
         call(ctx.clients.get("cloudwatch"), step.operation, step.params_plain())
 
-    def record_tags(self, ctx: ExecContext, step: Step) -> None:
-        """CloudWatch tags with TagResource (not SageMaker's AddTags)."""
-        if step.tags and step.tag_arn:
-            call(ctx.clients.get("cloudwatch"), "TagResource",
-                 {"ResourceARN": step.tag_arn, "Tags": tagmod.to_tag_list(thaw(step.tags))})
+
+HANDLER = AlarmHandler

@@ -1,6 +1,6 @@
 """Shared Application Auto Scaling knowledge for the scalable-target, scaling-policy and
-scheduled-action handlers: resource ids, dimensions, normalization, the deregister/
-re-register rule, and the applied-state hash recorded on the endpoint.
+scheduled-action handlers (not a handler itself): resource ids, dimensions, field policies,
+the deregister/re-register rule, and the applied-state hash recorded on the endpoint.
 
 An endpoint variant's autoscaling is owned through its endpoint (AAS resources are found
 from the endpoint's variants, not by tags). The hash of an endpoint's whole desired
@@ -10,27 +10,49 @@ autoscaling step of a plan; drift compares the live autoscaling state with it.
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.addressing import Address
+from reconciler.aws.shapes import request_from_api
+from reconciler.diff.policy import FieldPolicy
+from reconciler.handlers.variants import config_request
 from reconciler.hashing import content_hash
 
 NAMESPACE = "sagemaker"
+SERVICE = "application-autoscaling"
 INSTANCE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 SERVERLESS_DIMENSION = "sagemaker:variant:DesiredProvisionedConcurrency"
 SCALING_TAG = "reconciler:scaling"
 PENDING_MARK = "re-registering"  # recorded while an apply has deregistered targets it registers again
-SHORTHAND = {
-    # spec key -> (policy name, predefined metric)
-    "targetInvocationsPerInstance": ("invocations-per-instance", "SageMakerVariantInvocationsPerInstance"),
-    "targetProvisionedConcurrencyUtilization": ("provisioned-concurrency-utilization",
-                                                "SageMakerVariantProvisionedConcurrencyUtilization"),
-}
-FLOAT_KEYS = {"TargetValue", "MetricIntervalLowerBound", "MetricIntervalUpperBound"}
 BATCH = 50  # DescribeScalableTargets takes at most 50 resource ids
+ENDPOINT_TYPE = "endpoint"
+TARGET_TYPE = "scalable-target"
+
+# The members of an Application Auto Scaling request that identify the scalable target; the
+# reconciler derives them from the endpoint and variant, so specs never carry them.
+TARGET_MEMBERS: tuple[str, ...] = ("ServiceNamespace", "ResourceId", "ScalableDimension")
+# Predictive scaling is for ECS services only: a SageMaker variant cannot use it.
+ECS_ONLY_MEMBERS: tuple[str, ...] = ("PredictiveScalingPolicyConfiguration",)
+POLICY_OMIT = (*TARGET_MEMBERS, *ECS_ONLY_MEMBERS)
+ACTION_OMIT = TARGET_MEMBERS
+
+_FLOATS = ("TargetValue", "MetricIntervalLowerBound", "MetricIntervalUpperBound")
+
+POLICY_FIELDS = FieldPolicy(
+    members=frozenset({"PolicyName", "PolicyType", "StepScalingPolicyConfiguration",
+                       "TargetTrackingScalingPolicyConfiguration", "PredictiveScalingPolicyConfiguration"}),
+    prune=("top",),
+    numbers=tuple((f"**.{key}", float) for key in _FLOATS),
+    falsy_absent=("TargetTrackingScalingPolicyConfiguration.DisableScaleIn",),
+)
+ACTION_FIELDS = FieldPolicy(
+    members=frozenset({"ScheduledActionName", "Schedule", "Timezone", "StartTime", "EndTime",
+                       "ScalableTargetAction"}),
+    prune=("top",),
+    timestamps=("StartTime", "EndTime"),
+    omit_defaults=(("Timezone", ("UTC", "Etc/UTC")),),
+)
 
 
 def resource_id(endpoint: str, variant: str) -> str:
@@ -59,65 +81,19 @@ def endpoint_of(address: Address) -> str:
     return parsed[0] if parsed else ""
 
 
-def _floats(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: (float(v) if k in FLOAT_KEYS and isinstance(v, (int, float)) else _floats(v))
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [_floats(v) for v in value]
-    return value
-
-
-def _iso(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        stamp = value
-    else:
-        from botocore.utils import parse_timestamp
-
-        stamp = parse_timestamp(str(value))
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.timezone.utc)
-    return stamp.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def normalize_policy(api: Mapping[str, Any]) -> dict[str, Any]:
-    """PutScalingPolicy parameters or a DescribeScalingPolicies entry, in comparable API form."""
-    keep = {"PolicyName", "PolicyType", "StepScalingPolicyConfiguration", "TargetTrackingScalingPolicyConfiguration",
-            "PredictiveScalingPolicyConfiguration"}
-    out = _floats(copy.deepcopy({k: v for k, v in api.items() if k in keep and v not in (None, {}, [])}))
-    tracking = out.get("TargetTrackingScalingPolicyConfiguration")
-    if isinstance(tracking, dict) and not tracking.get("DisableScaleIn"):
-        tracking.pop("DisableScaleIn", None)
-    return out
-
-
-def normalize_action(api: Mapping[str, Any]) -> dict[str, Any]:
-    """PutScheduledAction parameters or a DescribeScheduledActions entry, in comparable API form."""
-    keep = {"ScheduledActionName", "Schedule", "Timezone", "StartTime", "EndTime", "ScalableTargetAction"}
-    out = copy.deepcopy({k: v for k, v in api.items() if k in keep and v not in (None, {}, [])})
-    for key in ("StartTime", "EndTime"):
-        if key in out:
-            out[key] = _iso(out[key])
-    if str(out.get("Timezone", "")).upper() in ("UTC", "ETC/UTC"):
-        out.pop("Timezone")
-    return out
-
-
 def target_comparable(api: Mapping[str, Any]) -> dict[str, Any]:
     return {"scalableDimension": api.get("ScalableDimension"), "minCapacity": api.get("MinCapacity"),
             "maxCapacity": api.get("MaxCapacity")}
 
 
 def policy_comparable(api: Mapping[str, Any]) -> dict[str, Any]:
-    from reconciler.spec.shapes import policy_from_api
-
-    return policy_from_api(normalize_policy(api))
+    """PutScalingPolicy parameters or a DescribeScalingPolicies entry, normalized, in spec form."""
+    return request_from_api(POLICY_FIELDS.normalize(api), SERVICE, "PutScalingPolicy", omit=POLICY_OMIT)
 
 
 def action_comparable(api: Mapping[str, Any]) -> dict[str, Any]:
-    from reconciler.spec.shapes import scheduled_action_from_api
-
-    return scheduled_action_from_api(normalize_action(api))
+    """PutScheduledAction parameters or a DescribeScheduledActions entry, normalized, in spec form."""
+    return request_from_api(ACTION_FIELDS.normalize(api), SERVICE, "PutScheduledAction", omit=ACTION_OMIT)
 
 
 def scaling_hash(items: Iterable[tuple[str, str, Mapping[str, Any]]]) -> str:
@@ -126,19 +102,18 @@ def scaling_hash(items: Iterable[tuple[str, str, Mapping[str, Any]]]) -> str:
     return content_hash(state)
 
 
-def needs_cycle(ctx: Any, endpoint: str, variant: str) -> bool:
+def needs_cycle(view: Any, endpoint: str, variant: str) -> bool:
     """Must this variant's scalable target be deregistered before the endpoint changes?
 
     SageMaker rejects an UpdateEndpoint that changes the instance type of, or removes, a
     variant registered as a scalable target; a replaced (Failed) endpoint loses them too.
     """
-    ep_live = ctx.live.get(Address("endpoint", endpoint))
-    ep_desired = ctx.desired.get(Address("endpoint", endpoint))
+    address = Address(ENDPOINT_TYPE, endpoint)
+    ep_live = view.live.get(address)
+    ep_desired = view.desired.get(address)
     if ep_live is None or ep_desired is None or ep_live.data is None:
         return False
-    from reconciler.handlers.endpoint import EndpointHandler
-
-    if EndpointHandler.experiment_of(ctx, endpoint):
+    if view.holder_of(address):
         return False  # a shadow test holds the endpoint: reconciler does not update it meanwhile
     if ep_live.data.get("EndpointStatus") == "Failed":
         return True
@@ -146,8 +121,8 @@ def needs_cycle(ctx: Any, endpoint: str, variant: str) -> bool:
     old_name = ep_live.data.get("EndpointConfigName")
     if new_name == old_name:
         return False
-    new = _config_request(ctx, new_name)
-    old = _config_request(ctx, old_name)
+    new = config_request(view, new_name)
+    old = config_request(view, old_name)
     if new is None or old is None:
         return True  # cannot tell: deregistering and registering again is always safe
     new_v = _variant(new, variant)
@@ -159,29 +134,5 @@ def needs_cycle(ctx: Any, endpoint: str, variant: str) -> bool:
     return new_v.get("InstanceType") != old_v.get("InstanceType")
 
 
-def _config_request(ctx: Any, name: str | None) -> dict[str, Any] | None:
-    if not name:
-        return None
-    address = Address("endpoint-config", name)
-    desired = ctx.desired.get(address)
-    if desired is not None:
-        from reconciler.frozen import thaw
-
-        return thaw(desired.request)
-    live = ctx.live.get(address)
-    if live is None:
-        return None
-    return ctx.handler("endpoint-config").request_of(ctx.describe(live))  # type: ignore[no-any-return]
-
-
 def _variant(request: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
     return next((v for v in request.get("ProductionVariants", []) if v.get("VariantName") == name), None)
-
-
-def paginate(client: Any, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
-    from reconciler.handlers.sagemaker_common import snake
-
-    items: list[dict[str, Any]] = []
-    for page in client.get_paginator(snake(operation)).paginate(**params):
-        items.extend(page.get(key, []))
-    return items

@@ -1,12 +1,23 @@
-"""The handler contract: what the planner and applier may ask of one AWS resource type.
+"""The handler contract: what the planner, applier and drift may ask of one AWS resource type.
 
-A handler knows one AWS resource type. Its behaviour is data first (type name, ARN
-resource type, tagging-API type, whether it is immutable, its create/delete order,
-its describe/delete operations) with code only at named hooks: `find` (None when the
-resource does not exist), `comparable` (the live state flattened into the spec's
-lowerCamelCase form), `plan` (the change and steps that take live to desired) and
-`execute` (run one step, waiting for the resource to settle). The planner and applier
-never name an AWS type; they go through these methods.
+A handler knows one AWS resource type. Its behaviour is data first: type name, ARN resource
+type, tagging-API type, whether it is immutable, the types whose changes precede its own
+(`after`), its field policy (how both sides are normalized), its tag API. Code lives at
+named hooks:
+
+- reading: `find` (None when the resource does not exist), `describe`, `comparable` (the
+  live state flattened into the spec's lowerCamelCase form), `discover` (child types);
+- relations: `uses` (what must outlive it: garbage collection keeps what kept resources
+  use), `holds` (what it holds: an active shadow test holds its endpoint), `parent_of`
+  (child types), `group` (whose rollout its steps belong with);
+- planning: `assess` (before/after, whether live is failed, which paths force a replace,
+  work due even when content is equal), then `plan_steps` for the action the planner's one
+  decide function chose, and `delete_steps`;
+- drift: `drift_labels` and `was_applied`;
+- applying: `execute` (run one step, waiting for the resource to settle) and `record_tags`.
+
+The planner, applier and drift never name an AWS type; handlers never import each other
+(they reach another type through `PlanContext.handler`).
 """
 
 from __future__ import annotations
@@ -18,97 +29,118 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from reconciler import tags as tagmod
 from reconciler.addressing import Address
-from reconciler.diagnostics import Position
-from reconciler.frozen import freeze, thaw
+from reconciler.changes import Action, Change, Step
+from reconciler.diff.delta import Delta
+from reconciler.diff.policy import FieldPolicy
+from reconciler.errors import ApplyError
+from reconciler.frozen import thaw
 from reconciler.hashing import content_hash
-from reconciler.plan.model import Change, Step
+from reconciler.resources import Desired, Live
 
 if TYPE_CHECKING:
-    from reconciler.apply.hooks import Hooks
-    from reconciler.apply.waits import WaitPolicy
-    from reconciler.aws.clients import Clients
+    from reconciler.aws.clients import ReadClients, WriteClients
+    from reconciler.aws.waits import WaitPolicy
+    from reconciler.hooks import Hooks
 
 ABSENT = "absent"
+APPLIED_STATE = "records the applied state in its ownership tags"
 
 
 @dataclass(frozen=True)
-class Desired:
-    """A desired AWS resource, expanded from a spec document with references resolved."""
+class TagApi:
+    """How a service tags resources: the operations and their parameter names."""
 
-    address: Address
-    spec: str  # spec address, `Kind/name`
-    request: Mapping[str, Any]  # the AWS create request (API shape), without Tags
-    comparable: Mapping[str, Any]  # lowerCamelCase view (with `tags`) for comparison and display
-    user_tags: Mapping[str, str]
-    state_hash: str  # recorded in the `reconciler:hash` tag when applied
-    extra: Mapping[str, Any] = field(default_factory=dict)  # kind extensions (e.g. deploymentConfig)
-    position: Position | None = None
-    protect: bool = False  # the document has `protect: true`
+    service: str
+    add: str  # "AddTags"
+    remove: str  # "DeleteTags"
+    arn_param: str  # "ResourceArn"
+    keys_param: str = "TagKeys"
+    tags_param: str = "Tags"
 
-    def __post_init__(self) -> None:
-        for name in ("request", "comparable", "user_tags", "extra"):
-            object.__setattr__(self, name, freeze(getattr(self, name)))
 
-    def tags(self, stack: str) -> dict[str, str]:
-        """Every tag to write: the user's plus the ownership tags."""
-        out = {**thaw(self.user_tags), **tagmod.ownership(stack, self.spec, self.state_hash)}
-        if self.protect:
-            out[tagmod.PROTECT] = "true"
-        return out
+SAGEMAKER_TAGS = TagApi("sagemaker", "AddTags", "DeleteTags", "ResourceArn")
+CLOUDWATCH_TAGS = TagApi("cloudwatch", "TagResource", "UntagResource", "ResourceARN")
 
 
 @dataclass
-class Live:
-    """A live AWS resource: its tags, and its describe output once read (`data`).
+class View:
+    """Desired and live state as read for one plan, through read-only clients.
 
-    `related` holds live resources of other types that belong to this one (an endpoint's
-    scalable targets), keyed by type; the planner fills it after discovery.
+    `handler` finds the handler of another type (the planner passes its registry's lookup),
+    `holders` maps a resource to the resource that holds it (from the handlers' `holds`).
     """
-
-    address: Address
-    arn: str
-    tags: dict[str, str]
-    data: dict[str, Any] | None = None
-    related: dict[str, list[Live]] = field(default_factory=dict)
-
-    @property
-    def spec(self) -> str | None:
-        return self.tags.get(tagmod.ADDRESS)
-
-    @property
-    def applied_hash(self) -> str | None:
-        return self.tags.get(tagmod.HASH)
-
-
-@dataclass
-class PlanContext:
-    """What a handler may look at while planning one resource."""
 
     stack: str
     region: str
     account: str
-    clients: Clients  # read-only
-    desired: dict[Address, Desired]
-    live: dict[Address, Live]
+    clients: ReadClients
+    desired: Mapping[Address, Desired]
+    live: Mapping[Address, Live]
     describe: Callable[[Live], Live]  # fills `data` (cached)
+    handler: Callable[[str], Handler]
+    holders: Mapping[Address, str] = field(default_factory=dict)
+
+    def holder_of(self, address: Address) -> str | None:
+        """The address of the resource that holds `address` (an active shadow test), or None."""
+        return self.holders.get(address)
+
+
+@dataclass
+class PlanContext(View):
+    """What a handler may look at while planning one resource, and where it reports."""
+
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # live-state limits: the plan is refused
     notes: list[str] = field(default_factory=list)  # status worth showing that is not a change
 
-    def handler(self, type_: str) -> Handler:
-        from reconciler.handlers.registry import handler_for
+    def error(self, desired: Desired, message: str) -> None:
+        """A live-state limit `desired` breaks, at its document's position."""
+        self.errors.append(f"{desired.where}{desired.spec}: {message}")
 
-        return handler_for(type_)
+
+@dataclass
+class Assessment:
+    """A handler's reading of one desired resource against live, before the decision.
+
+    `before`/`after` are shown in the change; `compare` (when set) are the views compared
+    instead. `failed`: live cannot be changed, only replaced (the reason). `replace_paths`:
+    a difference at one of these paths of the compared views forces a replace. `pending`:
+    work due even when the compared views are equal (ownership tags to record, a target to
+    re-register), with its reason. `held_by`: another resource owns it for now.
+    """
+
+    before: Any
+    after: Any
+    compare: tuple[Any, Any] | None = None
+    failed: str | None = None
+    replace_paths: tuple[str, ...] = ()
+    pending: str | None = None
+    held_by: str | None = None
+
+    @property
+    def delta(self) -> Delta:
+        before, after = self.compare if self.compare is not None else (self.before, self.after)
+        return Delta(before, after)
+
+
+@dataclass
+class Planned:
+    """The steps a handler plans for the decided action, and the reason shown for it.
+
+    `pre` steps run before any create or update of the plan (deregistering a scalable target
+    before the UpdateEndpoint that changes its variant's instance type), `steps` in the main
+    phase, `post` after the group's main changes have settled.
+    """
+
+    reason: str = ""
+    steps: list[Step] = field(default_factory=list)
+    pre: list[Step] = field(default_factory=list)
+    post: list[Step] = field(default_factory=list)
 
 
 @dataclass
 class ResourcePlan:
-    """What a handler decided for one resource: the change (if any) and its steps.
-
-    `pre` steps run before any create or update of the plan (e.g. deregistering a scalable
-    target before the UpdateEndpoint that changes its variant's instance type), `steps` in
-    the main phase, `post` steps after every endpoint change has settled.
-    """
+    """What was planned for one resource: the change (if any) and its staged steps."""
 
     change: Change | None = None
     steps: list[Step] = field(default_factory=list)
@@ -123,7 +155,7 @@ class ExecContext:
     stack: str
     region: str
     account: str
-    clients: Clients
+    clients: WriteClients
     hooks: Hooks
     wait: WaitPolicy
 
@@ -134,22 +166,24 @@ class Handler(ABC):
     type: ClassVar[str]  # address type, e.g. "model"
     service: ClassVar[str]  # boto3 service name
     arn_type: ClassVar[str]  # resource type inside the ARN, e.g. "endpoint-config"
-    tagging_type: ClassVar[str]  # Resource Groups Tagging API filter, e.g. "sagemaker:model"
+    tagging_type: ClassVar[str]  # Resource Groups Tagging API filter, e.g. "sagemaker:model" ("" if none)
     immutable: ClassVar[bool]  # no update API: any content change is a new resource
-    create_order: ClassVar[int]  # lower runs first among creates/updates
-    delete_order: ClassVar[int]  # lower runs first among deletes
+    after: ClassVar[tuple[str, ...]] = ()  # types whose creates/updates run before ours (deletes after)
     describe_on_plan: ClassVar[bool] = False  # must the planner describe it to compare?
     # Child types live only with a parent (an endpoint's scalable targets): they are found by
-    # `discover` from their parents, owned through them, and their creates/updates run after
-    # the parent's changes while their deletes run before them.
+    # `discover` from their parents and owned through them.
     parent_type: ClassVar[str | None] = None
+    reads_children: ClassVar[tuple[str, ...]] = ()  # child types its comparable state reads (`Live.related`)
+    delete_stage: ClassVar[str] = "main"  # "pre": deleted before any create or update of the plan
     operations: ClassVar[frozenset[str]]  # the step operations this handler executes
+    policy: ClassVar[FieldPolicy] = FieldPolicy()
+    shape: ClassVar[tuple[str, str] | None] = None  # (service, operation): the comparable's spec shape
+    tag_api: ClassVar[TagApi | None] = SAGEMAKER_TAGS
+    noun: ClassVar[str] = "resource"
 
     def check_operation(self, step: Step) -> None:
         """Refuse a step this handler does not know (a corrupt or foreign plan file)."""
         if step.operation not in self.operations:
-            from reconciler.errors import ApplyError
-
             raise ApplyError(f"unknown step {step.operation!r} for {step.address}; the plan file is not one this "
                              "version of reconciler made")
 
@@ -165,16 +199,37 @@ class Handler(ABC):
 
     # --- reading -----------------------------------------------------------------------
     @abstractmethod
-    def find(self, clients: Clients, name: str) -> Live | None:
+    def find(self, clients: ReadClients, name: str) -> Live | None:
         """Describe the resource and read its tags; None when it does not exist."""
 
     @abstractmethod
-    def describe(self, clients: Clients, live: Live) -> Live:
+    def describe(self, clients: ReadClients, live: Live) -> Live:
         """`live` with `data` filled from the describe call; `data` stays None if it vanished."""
 
     @abstractmethod
     def comparable(self, live: Live) -> dict[str, Any] | None:
         """The live state in the comparable form of `Desired.comparable`; None when missing."""
+
+    def discover(self, clients: ReadClients, parents: list[Live], known: Mapping[Address, Live]) -> list[Live]:
+        """Live children of `parents` (only for child types); [] when there are none."""
+        return []
+
+    def parent_of(self, address: Address) -> Address | None:
+        """The parent of a child resource (None for types that are not children)."""
+        return None
+
+    # --- comparing ---------------------------------------------------------------------
+    def normalized(self, request: Mapping[str, Any], *, keep_owned: bool = False) -> dict[str, Any]:
+        """A create request or describe output (API form) normalized by this type's field policy."""
+        return self.policy.normalize(request, keep_owned=keep_owned)
+
+    def comparable_of(self, request: Mapping[str, Any], user_tags: Mapping[str, str]) -> dict[str, Any]:
+        """The comparable form of a request or describe output: normalized, in spec form, with user tags."""
+        from reconciler.aws.shapes import from_api, operation_input
+
+        assert self.shape is not None, f"{self.type} declares no comparable shape"
+        body = from_api(self.normalized(request), operation_input(*self.shape))
+        return {**body, "tags": dict(user_tags)}
 
     def state_hash(self, comparable: Mapping[str, Any] | None, name: str) -> str:
         """Hash of a comparable state; immutable types hash only name and tags."""
@@ -199,39 +254,107 @@ class Handler(ABC):
             body["state"] = self.comparable(live)
         return content_hash(body)
 
-    def group(self, address: Address, desired: Desired | None, live: Live | None) -> str | None:
-        """The endpoint whose rollout this resource's steps belong with (ordered with it), or None."""
+    # --- relations ---------------------------------------------------------------------
+    def uses(self, view: View, desired: Desired | None, live: Live | None) -> set[Address]:
+        """What this resource uses and so must not be deleted while it is kept (from `desired`
+        when there is one, else from `live`; live-only references such as a deployment in
+        flight count too). Empty by default."""
+        return set()
+
+    def holds(self, live: Live) -> set[Address]:
+        """Resources this live resource holds for now (changes to them wait); empty by default."""
+        return set()
+
+    def group(self, address: Address, desired: Desired | None, live: Live | None) -> Address | None:
+        """The resource whose rollout this resource's steps belong with (ordered with it), or None."""
         return None
 
-    def is_managed(self, live: Live, snapshot: Any) -> bool:
+    def is_managed(self, live: Live, view: View) -> bool:
         """Whether an owned resource that is not desired may be deleted (children: see subclasses)."""
         return True
 
-    def discover(self, clients: Clients, parents: list[Live], known: dict[Address, Live]) -> list[Live]:
-        """Live children of `parents` (only for child types); [] when there are none."""
-        return []
-
     # --- planning ----------------------------------------------------------------------
-    @abstractmethod
-    def plan(self, ctx: PlanContext, desired: Desired | None, live: Live | None) -> ResourcePlan:
-        """Change and steps taking `live` (None: missing) to `desired` (None: delete)."""
+    def assess(self, ctx: PlanContext, desired: Desired, live: Live | None) -> Assessment:
+        """Live against desired: before/after (None before when live is missing) and tag bookkeeping."""
+        if live is None:
+            return Assessment(None, desired.comparable)
+        before = self.comparable(live)
+        return Assessment(before, thaw(desired.comparable), pending=self._bookkeeping(ctx, desired, live))
 
-    def tag_steps(self, ctx: PlanContext, desired: Desired, live: Live) -> list[Step]:
-        """AddTags/DeleteTags steps that make live tags equal the desired tag set."""
+    @abstractmethod
+    def plan_steps(self, ctx: PlanContext, action: Action, desired: Desired, live: Live | None,
+                   assessment: Assessment) -> Planned:
+        """The steps (and reason) for `action` (create, replace or update) on `desired`."""
+
+    def delete_steps(self, ctx: PlanContext, live: Live) -> list[Step]:
+        """The steps that delete `live` (which exists)."""
+        raise NotImplementedError(f"{self.type} resources are never deleted")
+
+    def _bookkeeping(self, ctx: PlanContext, desired: Desired, live: Live) -> str | None:
+        """APPLIED_STATE when the ownership tags need writing (user tags equal), else None."""
+        return APPLIED_STATE if self.tag_steps(ctx, desired, live) else None
+
+    def tag_steps(self, ctx: PlanContext, desired: Desired, live: Live, *, skip_hash: bool = False) -> list[Step]:
+        """Tag steps that make live tags equal the desired tag set (without the hash when another
+        step of the plan records it)."""
+        api = self.tag_api
+        if api is None:
+            return []
         want = desired.tags(ctx.stack)
         have = tagmod.visible_tags(live.tags)
-        steps: list[Step] = []
-        add = {k: v for k, v in want.items() if have.get(k) != v}
+        add = {k: v for k, v in want.items() if have.get(k) != v and not (skip_hash and k == tagmod.HASH)}
         # Other `reconciler:` keys are bookkeeping written by their own steps (e.g. reconciler:scaling).
         remove = sorted(k for k in have if k not in want and not k.lower().startswith("aws:")
                         and (k in tagmod.MANAGED_KEYS or not k.lower().startswith("reconciler:")))
+        steps: list[Step] = []
         if add:
-            steps.append(Step("AddTags", str(live.address), {"ResourceArn": live.arn, "Tags": tagmod.to_tag_list(add)},
-                              "record tags"))
+            steps.append(Step(api.add, str(live.address), {api.arn_param: live.arn,
+                                                           api.tags_param: tagmod.to_tag_list(add)}, "record tags"))
         if remove:
-            steps.append(Step("DeleteTags", str(live.address), {"ResourceArn": live.arn, "TagKeys": remove},
+            steps.append(Step(api.remove, str(live.address), {api.arn_param: live.arn, api.keys_param: remove},
                               "remove tags"))
         return steps
+
+    def tags_reason(self, assessment: Assessment) -> str:
+        """"tags change" when user tags differ, else the ownership-tag bookkeeping reason."""
+        return "tags change" if assessment.delta.different_at("tags") else APPLIED_STATE
+
+    # --- drift -------------------------------------------------------------------------
+    def drift_labels(self, view: View, change: Change) -> tuple[list[str], str]:
+        """`drift` and/or `pending` for a planned change, and why (see docs/how-it-decides.md)."""
+        address = Address.parse(change.address)
+        live = view.live.get(address)
+        desired = view.desired.get(address)
+        if change.action is Action.delete:
+            return ["pending"], change.reason or "to be deleted"
+        if live is None or (change.action is Action.replace and change.replaces):
+            if live is None and desired is not None and self.was_applied(view, address):
+                return ["drift"], f"{address} was deleted outside git; apply recreates it"
+            return ["pending"], change.reason or "to be created"
+        applied = live.applied_hash
+        labels: list[str] = []
+        notes: list[str] = []
+        if applied is None:
+            labels.append("drift")
+            notes.append(f"it has no {tagmod.HASH} tag (changed outside reconciler)")
+        elif self.live_hash(live) != applied:
+            labels.append("drift")
+            notes.append("live changed outside git since it was applied")
+        if desired is not None and desired.state_hash != applied:
+            labels.append("pending")
+            notes.append("the spec changed since the last apply")
+        if not labels:
+            labels.append("pending")
+        return labels, "; ".join(notes) + (f" ({change.reason})" if change.reason else "")
+
+    def was_applied(self, view: View, address: Address) -> bool:
+        """Whether a desired resource that is missing had been applied (its absence is then drift):
+        by default, when a live resource still uses it."""
+        for other in view.live.values():
+            handler = view.handler(other.address.type)
+            if address in handler.uses(view, None, other):
+                return True
+        return False
 
     # --- applying ----------------------------------------------------------------------
     @abstractmethod
@@ -239,9 +362,15 @@ class Handler(ABC):
         """Run one step of this type and wait until the resource has settled."""
 
     def record_tags(self, ctx: ExecContext, step: Step) -> None:
-        """After a successful step, write its ownership tags (SageMaker AddTags on `tag_arn`)."""
-        if step.tags and step.tag_arn:
-            from reconciler.handlers.sagemaker_common import call
+        """After a successful step, write its ownership tags on `tag_arn`."""
+        api = self.tag_api
+        if step.tags and step.tag_arn and api is not None:
+            from reconciler.aws.calls import call
 
-            call(ctx.clients.sagemaker, "AddTags",
-                 {"ResourceArn": step.tag_arn, "Tags": tagmod.to_tag_list(thaw(step.tags))})
+            call(ctx.clients.get(api.service), api.add,
+                 {api.arn_param: step.tag_arn, api.tags_param: tagmod.to_tag_list(thaw(step.tags))})
+
+
+def delete_change(handler: Handler, live: Live) -> Change:
+    """The change that deletes `live`."""
+    return Change(str(live.address), live.spec, Action.delete, "", handler.comparable(live), None)

@@ -2,8 +2,8 @@
 
 SageMaker has no update API for them: a changed spec is a new name. So a handler of this
 kind only creates (with its ownership tags), retags, and deletes; the per-type differences
-are data (operation names, the name parameter, the ARN key, the noun to show) plus the
-`comparable` hook. Missing resources: `find` returns None.
+are data (operation names, the name parameter, the ARN key, the noun to show, the field
+policy). Missing resources: `find` returns None.
 """
 
 from __future__ import annotations
@@ -11,15 +11,22 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from reconciler import tags as tagmod
-from reconciler.handlers.base import Desired, ExecContext, Handler, Live, PlanContext, ResourcePlan
-from reconciler.handlers.sagemaker_common import call, describe_into, find_by_name, run_simple, with_consistency_retry
-from reconciler.plan.model import Action, Change, Step
+from reconciler.changes import Action, Step
+from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned
+from reconciler.handlers.sagemaker_common import (
+    call,
+    describe_into,
+    find_by_name,
+    only_members,
+    run_simple,
+    with_consistency_retry,
+)
+from reconciler.resources import Desired, Live
 
 
 class ImmutableSageMakerHandler(Handler):
     service = "sagemaker"
     immutable = True
-    noun: ClassVar[str]  # "model", "endpoint config"
     create_operation: ClassVar[str]
     describe_operation: ClassVar[str]
     delete_operation: ClassVar[str]
@@ -34,28 +41,40 @@ class ImmutableSageMakerHandler(Handler):
         """`live` with its describe output; `data` None when it is gone."""
         return describe_into(clients.sagemaker, self.describe_operation, self.name_param, live)
 
-    def plan(self, ctx: PlanContext, desired: Desired | None, live: Live | None) -> ResourcePlan:
-        """Create when missing, retag when tags differ, delete when not desired; never updates content."""
-        if desired is None:
-            assert live is not None
-            step = Step(self.delete_operation, str(live.address), {self.name_param: live.address.name},
-                        f"delete {self.noun}")
-            return ResourcePlan(Change(str(live.address), live.spec, Action.delete, "", self.comparable(live), None),
-                                [step])
+    def request_of(self, live: Live) -> dict[str, Any] | None:
+        """The create request SageMaker holds (API shape); None when not described/missing."""
+        if live.data is None:
+            return None
+        members = self.policy.members
+        return only_members(live.data, set(members)) if members is not None else dict(live.data)
+
+    def comparable(self, live: Live) -> dict[str, Any] | None:
+        """The create request SageMaker holds, in spec form, with user tags; None when not described/missing."""
+        request = self.request_of(live)
+        if request is None:
+            return None
+        return self.comparable_of(request, tagmod.user_tags(live.tags))
+
+    def assess(self, ctx: PlanContext, desired: Desired, live: Live | None) -> Assessment:
+        """Content is the name (a hash of it), so only tags are compared once it exists; None before when missing."""
         if live is None:
-            params = {**desired.request, "Tags": tagmod.to_tag_list(desired.tags(ctx.stack))}
-            return ResourcePlan(
-                Change(str(desired.address), desired.spec, Action.create, f"new {self.noun}", None,
-                       desired.comparable),
-                [Step(self.create_operation, str(desired.address), params, f"create {self.noun}")],
-            )
-        steps = self.tag_steps(ctx, desired, live)
-        if not steps:
-            return ResourcePlan()
-        before = {"tags": tagmod.user_tags(live.tags)}
-        after = {"tags": dict(desired.user_tags)}
-        reason = "tags change" if before != after else "records the applied state in its ownership tags"
-        return ResourcePlan(Change(str(desired.address), desired.spec, Action.update, reason, before, after), steps)
+            return Assessment(None, desired.comparable)
+        return Assessment({"tags": tagmod.user_tags(live.tags)}, {"tags": dict(desired.user_tags)},
+                          pending=self._bookkeeping(ctx, desired, live))
+
+    def plan_steps(self, ctx: PlanContext, action: Action, desired: Desired, live: Live | None,
+                   assessment: Assessment) -> Planned:
+        """Create (a new name, possibly superseding an older one); retag; never an update of content."""
+        if action is Action.update:
+            assert live is not None
+            return Planned(self.tags_reason(assessment), self.tag_steps(ctx, desired, live))
+        params = {**desired.request, "Tags": tagmod.to_tag_list(desired.tags(ctx.stack))}
+        return Planned(f"new {self.noun}", [Step(self.create_operation, str(desired.address), params,
+                                                 f"create {self.noun}")])
+
+    def delete_steps(self, ctx: PlanContext, live: Live) -> list[Step]:
+        return [Step(self.delete_operation, str(live.address), {self.name_param: live.address.name},
+                     f"delete {self.noun}")]
 
     def execute(self, ctx: ExecContext, step: Step) -> None:
         """Create (retried while just-created dependencies become visible), delete, or retag."""

@@ -2,8 +2,8 @@
 the AWS resource behind a `ShadowTest` document.
 
 An experiment is created and started; while it is active it is updated in place
-(UpdateInferenceExperiment) and it owns its endpoint's serving config (the endpoint
-handler reports that endpoint as managed by the experiment, not as drift). A finished
+(UpdateInferenceExperiment) and it holds its endpoint (changes to the endpoint wait until
+it ends, and the endpoint's serving config is the experiment's, not drift). A finished
 experiment (Completed or Cancelled) whose spec changes is replaced. Removing the document
 stops the experiment (production variant retained, shadow removed) and deletes its
 metadata. Promotion is the `reconciler promote` command, not a plan step. Missing
@@ -12,53 +12,31 @@ experiments: `find` returns None (SageMaker answers ResourceNotFound).
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from reconciler import tags as tagmod
 from reconciler.addressing import Address
-from reconciler.apply.waits import WaitTimeout
+from reconciler.aws.calls import call
+from reconciler.aws.waits import WaitTimeout, wait_with_progress
+from reconciler.changes import Action, Step
+from reconciler.diff.policy import FieldPolicy, iso_utc
 from reconciler.errors import ApplyError
 from reconciler.frozen import thaw
-from reconciler.handlers.base import Desired, ExecContext, Handler, Live, PlanContext, ResourcePlan
-from reconciler.handlers.sagemaker_common import call, describe_into, find_by_name, prune_empty, run_simple
-from reconciler.plan.model import Action, Change, Step
+from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned
+from reconciler.handlers.sagemaker_common import describe_into, find_by_name, run_simple
+from reconciler.resources import Desired, Live
 
 ACTIVE = {"Creating", "Created", "Updating", "Starting", "Running", "Stopping"}
 FINISHED = {"Completed", "Cancelled"}
-REQUEST_MEMBERS = ("Description", "RoleArn", "EndpointName", "ModelVariants", "DataStorageConfig",
-                   "ShadowModeConfig", "KmsKey")
 UPDATABLE = ("Description", "ModelVariants", "DataStorageConfig", "ShadowModeConfig")
 WAIT_TIMEOUT = 1800.0
-
-
-def normalize_request(request: dict[str, Any]) -> dict[str, Any]:
-    """The experiment's settings in comparable API form (without Schedule: see `schedule_of`)."""
-    r = copy.deepcopy({k: v for k, v in request.items() if k in REQUEST_MEMBERS})
-    if "EndpointMetadata" in request and "EndpointName" not in r:
-        r["EndpointName"] = request["EndpointMetadata"].get("EndpointName")
-    variants = [{k: v for k, v in mv.items() if k != "Status"} for mv in r.get("ModelVariants") or []]
-    if variants:
-        r["ModelVariants"] = sorted(variants, key=lambda v: str(v.get("VariantName")))
-    shadow = r.get("ShadowModeConfig") or {}
-    for sv in shadow.get("ShadowModelVariants") or []:
-        if "SamplingPercentage" in sv:
-            sv["SamplingPercentage"] = int(sv["SamplingPercentage"])
-    return prune_empty(r)
+ENDPOINT_TYPE = "endpoint"
 
 
 def schedule_of(request: dict[str, Any]) -> dict[str, str]:
-    from reconciler.handlers.autoscaling import _iso
-
+    """The experiment's schedule, timestamps as `YYYY-MM-DDTHH:MM:SSZ` (compared apart from its settings)."""
     schedule = request.get("Schedule") or {}
-    return {k: _iso(v) for k, v in schedule.items() if v is not None}
-
-
-def to_comparable(request: dict[str, Any], user_tags: dict[str, str]) -> dict[str, Any]:
-    from reconciler.spec.shapes import from_api, operation_input
-
-    body = from_api(normalize_request(request), operation_input("sagemaker", "CreateInferenceExperiment"))
-    return {**body, "tags": dict(user_tags)}
+    return {k: iso_utc(v) for k, v in schedule.items() if v is not None}
 
 
 def _body(comparable: dict[str, Any]) -> dict[str, Any]:
@@ -72,17 +50,32 @@ def shadow_variants(data: dict[str, Any]) -> tuple[str | None, list[str]]:
                                                   for v in shadow.get("ShadowModelVariants") or []]
 
 
+def endpoint_name(data: dict[str, Any]) -> str | None:
+    return (data.get("EndpointMetadata") or {}).get("EndpointName")
+
+
 class InferenceExperimentHandler(Handler):
     type = "inference-experiment"
     service = "sagemaker"
     arn_type = "inference-experiment"
     tagging_type = "sagemaker:inference-experiment"
+    # last: after its endpoint and that endpoint's autoscaling (post stage); stopped before them
+    after = (ENDPOINT_TYPE, "scaling-policy", "scheduled-action")
     immutable = False
     describe_on_plan = True
-    create_order = 60  # last: after its endpoint and that endpoint's autoscaling (post stage)
-    delete_order = 5  # before that endpoint
+    noun = "shadow test"
     operations = frozenset({"CreateInferenceExperiment", "StartInferenceExperiment", "UpdateInferenceExperiment",
                             "StopInferenceExperiment", "DeleteInferenceExperiment", "AddTags", "DeleteTags"})
+    shape = ("sagemaker", "CreateInferenceExperiment")
+    policy = FieldPolicy(
+        members=frozenset({"Description", "RoleArn", "EndpointName", "ModelVariants", "DataStorageConfig",
+                           "ShadowModeConfig", "KmsKey"}),
+        prune=("last",),
+        aliases=(("EndpointName", "EndpointMetadata.EndpointName"),),  # DescribeInferenceExperiment's form
+        server_only=("ModelVariants[].Status",),
+        numbers=(("ShadowModeConfig.ShadowModelVariants[].SamplingPercentage", int),),
+        keyed_lists=(("ModelVariants", "VariantName"),),
+    )
 
     def find(self, clients: Any, name: str) -> Live | None:
         """The experiment with its tags; None when it does not exist."""
@@ -96,13 +89,20 @@ class InferenceExperimentHandler(Handler):
         """The experiment's settings in spec form, with user tags; None when missing."""
         if live.data is None:
             return None
-        return to_comparable(live.data, tagmod.user_tags(live.tags))
+        return self.comparable_of(live.data, tagmod.user_tags(live.tags))
 
-    def group(self, address: Address, desired: Desired | None, live: Live | None) -> str | None:
+    def holds(self, live: Live) -> set[Address]:
+        """While active, the experiment holds its endpoint."""
+        data = live.data or {}
+        name = endpoint_name(data)
+        return {Address(ENDPOINT_TYPE, name)} if name and data.get("Status") in ACTIVE else set()
+
+    def group(self, address: Address, desired: Desired | None, live: Live | None) -> Address | None:
         """A shadow test starts right after its endpoint (and that endpoint's autoscaling)."""
         if desired is not None:
-            return str(desired.request.get("EndpointName"))
-        return ((live.data or {}).get("EndpointMetadata") or {}).get("EndpointName") if live else None
+            return Address(ENDPOINT_TYPE, str(desired.request.get("EndpointName")))
+        name = endpoint_name(live.data or {}) if live else None
+        return Address(ENDPOINT_TYPE, name) if name else None
 
     def status(self, live: Live | None) -> str | None:
         return (live.data or {}).get("Status") if live else None
@@ -112,75 +112,73 @@ class InferenceExperimentHandler(Handler):
         production, shadows = shadow_variants(data)
         sampling = [f"{v.get('ShadowModelVariantName')} {v.get('SamplingPercentage')}%"
                     for v in (data.get("ShadowModeConfig") or {}).get("ShadowModelVariants") or []]
-        endpoint = (data.get("EndpointMetadata") or {}).get("EndpointName")
         status = data.get("Status")
-        text = f"{live.address} is {status}: endpoint/{endpoint} mirrors {', '.join(sampling) or 'no'} traffic of " \
-               f"variant {production} to shadow {', '.join(str(s) for s in shadows)}"
+        text = f"{live.address} is {status}: endpoint/{endpoint_name(data)} mirrors {', '.join(sampling) or 'no'} " \
+               f"traffic of variant {production} to shadow {', '.join(str(s) for s in shadows)}"
         if status in FINISHED and data.get("CompletionTime"):
             text += f" (ended {data['CompletionTime']})"
         if status == "Running":
             text += f"; promote with: reconciler promote ShadowTest/{live.address.name}"
         return text
 
-    def plan(self, ctx: PlanContext, desired: Desired | None, live: Live | None) -> ResourcePlan:
-        """Create+start, update while active, replace once finished, or stop+delete when not desired."""
-        if desired is None:
-            assert live is not None
-            steps: list[Step] = []
-            if self.status(live) in ACTIVE:
-                steps.append(self._stop_step(live, "removed from the specs"))
-            steps.append(Step("DeleteInferenceExperiment", str(live.address), {"Name": live.address.name},
-                              "delete the experiment's metadata"))
-            return ResourcePlan(Change(str(live.address), live.spec, Action.delete, "", self.comparable(live), None),
-                                steps)
+    def assess(self, ctx: PlanContext, desired: Desired, live: Live | None) -> Assessment:
+        """Settings and the schedule compared; a finished experiment whose settings change runs again."""
+        if live is None:
+            return Assessment(None, desired.comparable)
+        ctx.notes.append(self.note(live))
+        before = self.comparable(live)
+        assert before is not None
+        after = thaw(desired.comparable)
+        want = schedule_of(thaw(desired.request))
+        have = schedule_of(live.data or {})
+        compare = ({"body": _body(before), "schedule": {k: have.get(k) for k in want}, "tags": before["tags"]},
+                   {"body": _body(after), "schedule": want, "tags": after["tags"]})
+        finished = self.status(live) in FINISHED
+        return Assessment(before, after, compare=compare, replace_paths=("body", "schedule") if finished else (),
+                          pending=self._bookkeeping(ctx, desired, live))
+
+    def plan_steps(self, ctx: PlanContext, action: Action, desired: Desired, live: Live | None,
+                   assessment: Assessment) -> Planned:
+        """Create and start; delete the finished one and run again; update while active; retag."""
         address = str(desired.address)
         create = [Step("CreateInferenceExperiment", address,
                        {**thaw(desired.request), "Tags": tagmod.to_tag_list(desired.tags(ctx.stack))},
                        "create the shadow test"),
                   Step("StartInferenceExperiment", address, {"Name": desired.address.name}, "start the shadow test")]
-        if live is None:
-            return ResourcePlan(Change(address, desired.spec, Action.create, "new shadow test", None,
-                                       desired.comparable), post=create)
-        ctx.notes.append(self.note(live))
-        before = self.comparable(live)
-        assert before is not None
-        after = thaw(desired.comparable)
-        want_schedule = schedule_of(thaw(desired.request))
-        have_schedule = schedule_of(live.data or {})
-        schedule_changed = bool(want_schedule) and {k: have_schedule.get(k) for k in want_schedule} != want_schedule
-        body_changed = _body(before) != _body(after)
+        if action is Action.create:
+            return Planned("new shadow test", post=create)
+        assert live is not None
         status = self.status(live)
-        if not body_changed and not schedule_changed:
-            steps = self.tag_steps(ctx, desired, live)
-            if not steps:
-                return ResourcePlan()
-            return ResourcePlan(Change(address, desired.spec, Action.update, "tags change", before, after), steps)
-        if status in FINISHED:
+        if action is Action.replace:
             steps = [Step("DeleteInferenceExperiment", address, {"Name": desired.address.name},
                           "delete the finished experiment's metadata"), *create]
-            return ResourcePlan(Change(address, desired.spec, Action.replace,
-                                       f"the experiment is {status}; its spec changed, so it runs again", before,
-                                       after), post=steps)
+            return Planned(f"the experiment is {status}; its spec changed, so it runs again", post=steps)
+        delta = assessment.delta
+        if not (delta.different_at("body") or delta.different_at("schedule")):
+            return Planned("tags change", self.tag_steps(ctx, desired, live))
         params: dict[str, Any] = {"Name": desired.address.name}
         request = thaw(desired.request)
         for key in UPDATABLE:
             if key in request:
                 params[key] = request[key]
-        if schedule_changed:
-            schedule = dict(want_schedule)
+        if delta.different_at("schedule"):
+            schedule = schedule_of(request)
             if status == "Running":
                 schedule.pop("StartTime", None)  # only the end of a running experiment can move
             if schedule:
                 params["Schedule"] = schedule
         steps = [Step("UpdateInferenceExperiment", address, params, "update the shadow test",
                       {tagmod.HASH: desired.state_hash}, self.arn(ctx.region, ctx.account, desired.address.name))]
-        steps.extend(s for s in self.tag_steps(ctx, desired, live) if not self._only_hash(s))
-        return ResourcePlan(Change(address, desired.spec, Action.update, f"settings change while {status}", before,
-                                   after), steps)
+        steps.extend(self.tag_steps(ctx, desired, live, skip_hash=True))
+        return Planned(f"settings change while {status}", steps)
 
-    @staticmethod
-    def _only_hash(step: Step) -> bool:
-        return step.operation == "AddTags" and all(t["Key"] == tagmod.HASH for t in step.params["Tags"])
+    def delete_steps(self, ctx: PlanContext, live: Live) -> list[Step]:
+        steps: list[Step] = []
+        if self.status(live) in ACTIVE:
+            steps.append(self._stop_step(live, "removed from the specs"))
+        steps.append(Step("DeleteInferenceExperiment", str(live.address), {"Name": live.address.name},
+                          "delete the experiment's metadata"))
+        return steps
 
     def _stop_step(self, live: Live, reason: str) -> Step:
         production, shadows = shadow_variants(live.data or {})
@@ -192,20 +190,15 @@ class InferenceExperimentHandler(Handler):
     # --- applying ----------------------------------------------------------------------
     def _wait_status(self, ctx: ExecContext, step: Step, done: set[str]) -> dict[str, Any]:
         name = step.params["Name"]
-        last = [""]
 
         def read() -> dict[str, Any] | None:
             live = self.find(ctx.clients, name)
             return live.data if live else None
 
-        def on_poll(data: dict[str, Any] | None, elapsed: float) -> None:
-            status = (data or {}).get("Status", "gone")
-            if status != last[0]:
-                last[0] = status
-                ctx.hooks.step_progress(step, f"{status} ({int(elapsed)} s)")
-
         try:
-            data = ctx.wait.poll(read, lambda d: d is None or d.get("Status") in done, WAIT_TIMEOUT, on_poll)
+            data = wait_with_progress(ctx.wait, ctx.hooks, step, read,
+                                      lambda d: d is None or d.get("Status") in done, WAIT_TIMEOUT,
+                                      lambda d: str((d or {}).get("Status", "gone")))
         except WaitTimeout as exc:
             raise ApplyError(f"{step.address}: timed out waiting for {', '.join(sorted(done))}: {exc}") from None
         if data is None:
@@ -250,3 +243,6 @@ def promote_params(live: Live, retain_production: bool) -> dict[str, Any]:
         keep.insert(0, configs[production])
     return {"Name": live.address.name, "ModelVariantActions": actions, "DesiredModelVariants": keep,
             "DesiredState": "Completed", "Reason": "promoted with reconciler promote"}
+
+
+HANDLER = InferenceExperimentHandler

@@ -1,28 +1,25 @@
-"""Shared SageMaker plumbing for handlers: describe-by-name, tags, normalization helpers."""
+"""SageMaker plumbing shared by the SageMaker handlers: describe-by-name, tags, retries.
+
+Not a handler: it knows how SageMaker answers (not-found as ValidationException, tags by
+ListTags, eventual consistency after a create), not any one resource type.
+"""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from typing import Any
 
 from reconciler import tags as tagmod
 from reconciler.addressing import Address
+from reconciler.aws.calls import call
 from reconciler.aws.errors import is_eventual_consistency_miss, is_not_found
-from reconciler.handlers.base import Live
-
-
-def snake(operation: str) -> str:
-    """`UpdateEndpointWeightsAndCapacities` -> `update_endpoint_weights_and_capacities`."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
-
-
-def call(client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-    return getattr(client, snake(operation))(**params)
+from reconciler.changes import Step
+from reconciler.resources import Live
 
 
 def list_tags(client: Any, arn: str) -> dict[str, str]:
+    """Every tag of a SageMaker resource (ListTags, paginated)."""
     out: dict[str, str] = {}
     kwargs: dict[str, Any] = {"ResourceArn": arn, "MaxResults": 100}
     while True:
@@ -54,6 +51,7 @@ def find_by_name(client: Any, type_: str, operation: str, name_param: str, arn_k
 
 
 def describe_into(client: Any, operation: str, name_param: str, live: Live) -> Live:
+    """`live` with the describe output as `data`; `data` None when SageMaker says it is gone."""
     try:
         data = call(client, operation, {name_param: live.address.name})
     except Exception as exc:
@@ -64,6 +62,18 @@ def describe_into(client: Any, operation: str, name_param: str, live: Live) -> L
     data.pop("ResponseMetadata", None)
     live.data = data
     return live
+
+
+def read(client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """A describe call's output, None when SageMaker says the resource does not exist."""
+    try:
+        data = call(client, operation, params)
+    except Exception as exc:
+        if is_not_found(exc):
+            return None
+        raise
+    data.pop("ResponseMetadata", None)
+    return data
 
 
 def with_consistency_retry(fn: Callable[[], dict[str, Any]], attempts: int = 6, delay: float = 1.0) -> dict[str, Any]:
@@ -78,21 +88,11 @@ def with_consistency_retry(fn: Callable[[], dict[str, Any]], attempts: int = 6, 
     raise AssertionError("unreachable")
 
 
-def prune_empty(value: Any) -> Any:
-    """Drop None, empty mappings and empty lists, recursively (AWS omits them)."""
-    if isinstance(value, dict):
-        out = {k: prune_empty(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v is not None and v != {} and v != []}
-    if isinstance(value, list):
-        return [prune_empty(v) for v in value]
-    return value
-
-
-def only_members(data: dict[str, Any], members: set[str]) -> dict[str, Any]:
+def only_members(data: dict[str, Any], members: frozenset[str] | set[str]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in members}
 
 
-def run_simple(client: Any, step: Any) -> None:
+def run_simple(client: Any, step: Step) -> None:
     """Run a step that needs no waiting; a Delete* of something already gone succeeds."""
     try:
         call(client, step.operation, step.params_plain())

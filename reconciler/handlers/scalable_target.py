@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.addressing import Address
+from reconciler.aws.calls import paginate
+from reconciler.changes import Action, Step
 from reconciler.frozen import thaw
 from reconciler.handlers import autoscaling as aas
-from reconciler.handlers.base import Desired, Live, PlanContext, ResourcePlan
+from reconciler.handlers.base import Assessment, PlanContext, Planned
 from reconciler.handlers.scaling_base import AutoscalingHandler
-from reconciler.plan.model import Action, Change, Step
+from reconciler.resources import Desired, Live
 
 
 def _variants_of(live: Live) -> set[str]:
@@ -28,15 +30,15 @@ def _variants_of(live: Live) -> set[str]:
 
 
 class ScalableTargetHandler(AutoscalingHandler):
-    type = "scalable-target"
-    parent_type = "endpoint"
+    type = aas.TARGET_TYPE
+    parent_type = aas.ENDPOINT_TYPE
+    after = (aas.ENDPOINT_TYPE,)
     operations = frozenset({"RegisterScalableTarget", "DeregisterScalableTarget"})
-    create_order = 40
-    delete_order = 3
+    noun = "scalable target"
 
     def find(self, clients: Any, name: str) -> Live | None:
         """The registered target for resource id `name`; None when it is not registered."""
-        client = clients.get("application-autoscaling")
+        client = clients.get(aas.SERVICE)
         found = client.describe_scalable_targets(ServiceNamespace=aas.NAMESPACE, ResourceIds=[name])
         items = found.get("ScalableTargets", [])
         if not items:
@@ -44,7 +46,7 @@ class ScalableTargetHandler(AutoscalingHandler):
         item = items[0]
         return self.child(Address(self.type, name), item.get("ScalableTargetARN", name), item, None)
 
-    def discover(self, clients: Any, parents: list[Live], known: dict[Address, Live]) -> list[Live]:
+    def discover(self, clients: Any, parents: list[Live], known: Any) -> list[Live]:
         """Targets registered for the variants of `parents` (endpoints), 50 ids per call."""
         owners: dict[str, Live] = {}
         for ep in parents:
@@ -52,10 +54,10 @@ class ScalableTargetHandler(AutoscalingHandler):
                 owners[aas.resource_id(ep.address.name, variant)] = ep
         ids = sorted(owners)
         out: list[Live] = []
-        client = clients.get("application-autoscaling")
+        client = clients.get(aas.SERVICE)
         for i in range(0, len(ids), aas.BATCH):
-            items = aas.paginate(client, "DescribeScalableTargets", "ScalableTargets",
-                                 ServiceNamespace=aas.NAMESPACE, ResourceIds=ids[i:i + aas.BATCH])
+            items = paginate(client, "DescribeScalableTargets", "ScalableTargets",
+                             ServiceNamespace=aas.NAMESPACE, ResourceIds=ids[i:i + aas.BATCH])
             for item in items:
                 rid = item["ResourceId"]
                 if rid in owners:
@@ -63,41 +65,43 @@ class ScalableTargetHandler(AutoscalingHandler):
                                           owners[rid]))
         return out
 
+    def parent_of(self, address: Address) -> Address | None:
+        parsed = aas.parse_resource_id(address.name)
+        return Address(aas.ENDPOINT_TYPE, parsed[0]) if parsed else None
+
     def comparable(self, live: Live) -> dict[str, Any] | None:
         """Dimension, min and max capacity; None when missing."""
         return None if live.data is None else aas.target_comparable(live.data)
 
-    def plan(self, ctx: PlanContext, desired: Desired | None, live: Live | None) -> ResourcePlan:
-        """Register (after the endpoint), deregister (before it), or both around an instance-type change."""
-        if desired is None:
-            assert live is not None
-            step = Step("DeregisterScalableTarget", str(live.address), deregister_params(live),
-                        "deregister the scalable target (and its policies)")
-            return ResourcePlan(Change(str(live.address), live.spec, Action.delete, "", self.comparable(live), None),
-                                pre=[step])
+    def cycle_reason(self, desired: Desired) -> str:
+        _, variant = aas.parse_resource_id(desired.address.name) or ("", "")
+        return (f"variant {variant} changes instance type: deregistered before UpdateEndpoint and registered again "
+                "once the endpoint is InService")
+
+    def plan_steps(self, ctx: PlanContext, action: Action, desired: Desired, live: Live | None,
+                   assessment: Assessment) -> Planned:
+        """Register (after the endpoint), or deregister before it and register again after."""
         register = self.step(ctx, desired, "RegisterScalableTarget", thaw(desired.request),
                              "register the scalable target")
         if live is None:
-            return ResourcePlan(Change(str(desired.address), desired.spec, Action.create, "new scalable target",
-                                       None, desired.comparable), post=[register])
-        endpoint, variant = aas.parse_resource_id(desired.address.name) or ("", "")
-        before = self.comparable(live)
-        if aas.needs_cycle(ctx, endpoint, variant):
+            return Planned("new scalable target", post=[register])
+        if assessment.pending:
             tags, arn = self.scaling_tags(ctx, desired)
             marker = {aas.SCALING_TAG: aas.PENDING_MARK} if tags else None
             deregister = Step("DeregisterScalableTarget", str(live.address), deregister_params(live),
                               "deregister before the endpoint update that needs it", marker, arn)
-            reason = (f"variant {variant} changes instance type: deregistered before UpdateEndpoint and "
-                      "registered again once the endpoint is InService")
-            return ResourcePlan(Change(str(desired.address), desired.spec, Action.update, reason, before,
-                                       desired.comparable), pre=[deregister], post=[register])
-        if before == thaw(desired.comparable):
-            return ResourcePlan()
-        return ResourcePlan(Change(str(desired.address), desired.spec, Action.update, "capacity limits change",
-                                   before, desired.comparable), post=[register])
+            return Planned(assessment.pending, pre=[deregister], post=[register])
+        return Planned("capacity limits change", post=[register])
+
+    def delete_steps(self, ctx: PlanContext, live: Live) -> list[Step]:
+        return [Step("DeregisterScalableTarget", str(live.address), deregister_params(live),
+                     "deregister the scalable target (and its policies)")]
 
 
 def deregister_params(live: Live) -> dict[str, Any]:
     data = live.data or {}
     return {"ServiceNamespace": aas.NAMESPACE, "ResourceId": live.address.name,
             "ScalableDimension": data.get("ScalableDimension", aas.INSTANCE_DIMENSION)}
+
+
+HANDLER = ScalableTargetHandler

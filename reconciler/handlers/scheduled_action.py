@@ -10,22 +10,23 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.handlers import autoscaling as aas
-from reconciler.handlers.scaling_policy import ScalingPolicyHandler
+from reconciler.handlers.scaling_base import ScalingChildHandler
 
 
-class ScheduledActionHandler(ScalingPolicyHandler):
+class ScheduledActionHandler(ScalingChildHandler):
     type = "scheduled-action"
-    parent_type = "scalable-target"
     operations = frozenset({"PutScheduledAction", "DeleteScheduledAction"})
-    create_order = 50
-    delete_order = 2
     list_operation = "DescribeScheduledActions"
     list_key = "ScheduledActions"
     name_key = "ScheduledActionName"
     names_param = "ScheduledActionNames"
     put_operation = "PutScheduledAction"
     delete_operation = "DeleteScheduledAction"
-    what = "scheduled action"
+    noun = "scheduled action"
+    policy = aas.ACTION_FIELDS
 
-    def _comparable(self, data: dict[str, Any]) -> dict[str, Any]:
+    def child_comparable(self, data: dict[str, Any]) -> dict[str, Any]:
         return aas.action_comparable(data)
+
+
+HANDLER = ScheduledActionHandler

@@ -2,15 +2,24 @@
 
 `read_snapshot` expands the specs and reads what exists: owned resources discovered in
 one tag query, desired names probed when not discovered (to catch unowned collisions),
-and describes where a handler needs them, concurrently with a bound. `plan_from_snapshot`
-is pure over the snapshot (plus lazy describes through the read-only clients): each
-handler decides its resource's change and steps; superseded and pruned resources are
-deleted once nothing kept references them; steps are ordered creates/updates first (by
-handler order, then dependency order), deletes after (reverse order).
+describes where a handler needs them, and child resources from their parents, concurrently
+with a bound. `plan_from_snapshot` is pure over the snapshot (plus lazy describes through
+the read-only clients):
+
+1. owned resources that are not desired become deletion candidates (superseded versions of
+   a document, or orphans of a removed one, deleted with `prune: true`);
+2. what kept resources use is kept (one reachability pass over the handlers' `uses`);
+3. each desired resource is assessed by its handler and `decide` picks the action (a new
+   version of a content-addressed resource replaces the candidate it supersedes), then the
+   handler plans the steps for it;
+4. steps are ordered from the handlers' declared edges (`plan.ordering`).
+
+Nothing here names an AWS type: everything type-specific is a handler hook.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,12 +28,17 @@ from typing import Any
 
 from reconciler import tags as tagmod
 from reconciler.addressing import Address
-from reconciler.aws.clients import Clients
+from reconciler.aws.clients import AnyClients, ReadClients
+from reconciler.changes import Action, Change, Step
 from reconciler.errors import PlanError
-from reconciler.handlers.base import Desired, Live, PlanContext
+from reconciler.handlers.base import Handler, PlanContext, Planned, ResourcePlan, delete_change
 from reconciler.handlers.registry import handler_for, handler_for_arn, handlers
-from reconciler.plan.model import Action, Change, Orphan, Plan, Step
-from reconciler.spec.validate import StackSpec
+from reconciler.kinds import expand
+from reconciler.plan import ordering, relations
+from reconciler.plan.decide import decide
+from reconciler.plan.model import Orphan, Plan
+from reconciler.resources import Desired, Live
+from reconciler.spec.documents import StackSpec
 
 MAX_READ_CONCURRENCY = 8
 
@@ -36,7 +50,7 @@ class Snapshot:
     stack: StackSpec
     region: str
     account: str
-    clients: Clients
+    clients: ReadClients
     desired: dict[Address, Desired]
     live: dict[Address, Live]
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -51,9 +65,14 @@ class Snapshot:
             handler_for(live.address.type).describe(self.clients, live)
         return live
 
+    def context(self) -> PlanContext:
+        """The view handlers plan in: this snapshot, the registry, and who holds whom."""
+        return PlanContext(self.stack_name, self.region, self.account, self.clients, self.desired, self.live,
+                           self.describe, handler_for, relations.holders(self.live, handler_for))
 
-def caller_account(clients: Clients) -> str:
-    return str(clients.sts.get_caller_identity()["Account"])
+
+def caller_account(clients: AnyClients) -> str:
+    return str(clients.reader().sts.get_caller_identity()["Account"])
 
 
 def _parallel(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
@@ -65,7 +84,7 @@ def _parallel(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
         return list(pool.map(fn, items))
 
 
-def discover_owned(clients: Clients, stack: str) -> dict[Address, Live]:
+def discover_owned(clients: ReadClients, stack: str) -> dict[Address, Live]:
     """Every resource tagged with this stack, with its tags, in one paginated tag query."""
     paginator = clients.tagging.get_paginator("get_resources")
     types = sorted({h.tagging_type for h in handlers().values() if h.tagging_type})
@@ -85,10 +104,8 @@ def discover_owned(clients: Clients, stack: str) -> dict[Address, Live]:
     return found
 
 
-def read_snapshot(stack: StackSpec, clients: Clients) -> Snapshot:
+def read_snapshot(stack: StackSpec, clients: ReadClients) -> Snapshot:
     """Expand the specs and read live state; raises PlanError on ownership conflicts."""
-    from reconciler.spec.expand import expand
-
     account = caller_account(clients)
     guard = stack.stack.account_id
     if guard and guard != account:
@@ -110,9 +127,8 @@ def read_snapshot(stack: StackSpec, clients: Clients) -> Snapshot:
         owner = found.tags.get(tagmod.STACK)
         whose = f"owned by stack '{owner}'" if owner else "not managed by reconciler"
         d = desired[address]
-        where = f"{d.position}: " if d.position else ""
         problems.append(
-            f"{where}{address} already exists and is {whose}; it is never modified or deleted. Rename "
+            f"{d.where}{address} already exists and is {whose}; it is never modified or deleted. Rename "
             f"{d.spec}, delete the existing resource, or adopt it by tagging it "
             f"{tagmod.STACK}={stack.stack.name} and {tagmod.ADDRESS}={d.spec}"
         )
@@ -124,40 +140,8 @@ def read_snapshot(stack: StackSpec, clients: Clients) -> Snapshot:
     _parallel(snapshot.describe, to_describe)
     for address in [a for a, lv in live.items() if handler_for(a.type).describe_on_plan and lv.data is None]:
         del live[address]  # vanished between discovery and describe
-    discover_children(snapshot)
+    relations.discover_children(clients, live, handlers())
     return snapshot
-
-
-def discover_children(snap: Snapshot) -> None:
-    """Find child resources (an endpoint's autoscaling) from their owned parents, in dependency order."""
-    pending = [h for h in handlers().values() if h.parent_type]
-    done: set[str] = set()
-    while pending:
-        ready = [h for h in pending if h.parent_type not in {p.type for p in pending}]
-        for handler in ready:
-            parents = [lv for a, lv in snap.live.items() if a.type == handler.parent_type]
-            for child in handler.discover(snap.clients, parents, snap.live):
-                snap.live[child.address] = child
-            done.add(handler.type)
-        pending = [h for h in pending if h.type not in done]
-    link_related(snap.live)
-
-
-def link_related(live: dict[Address, Live]) -> None:
-    """Attach each endpoint's scalable targets to it (`Live.related`)."""
-    for lv in live.values():
-        lv.related.clear()
-    for address, lv in live.items():
-        handler = handler_for(address.type)
-        if handler.parent_type != "endpoint":
-            continue
-        owner = address.name.split("/")[1] if address.name.startswith("endpoint/") else None
-        parent = live.get(Address("endpoint", owner)) if owner else None
-        if parent is not None:
-            parent.related.setdefault(address.type, []).append(lv)
-
-
-STAGE_PRE, STAGE_MAIN, STAGE_POST, STAGE_DELETE = range(4)
 
 
 @dataclass
@@ -167,86 +151,37 @@ class _Planned:
     order: tuple[int, ...]
 
 
-NO_GROUP = 10**6
+@functools.lru_cache(maxsize=1)
+def _ranks() -> dict[str, tuple[ordering.Rank, ordering.Rank]]:
+    return ordering.ranks(handlers())
 
 
-def _sort_key(stage: int, order: int, position: int, group: int | None) -> tuple[int, ...]:
-    """Pre-steps first; then shared resources (models, configs, alarms); then each endpoint with its
-    autoscaling and shadow test, one endpoint after the other; deletes last."""
-    if stage == STAGE_PRE:
-        return (0, 0, 0, order, position)
-    if stage == STAGE_DELETE:
-        return (3, 0, 0, order, position)
-    if group is None:
-        return (1, 0, 0, order, position) if stage == STAGE_MAIN else (2, NO_GROUP, 1, order, position)
-    return (2, group, 0 if stage == STAGE_MAIN else 1, order, position)
-
-
-def _planned(rp: Any, stage: int, handler: Any, position: int, group: int | None = None) -> list[_Planned]:
+def _staged(rp: ResourcePlan, stage: int, handler: Handler, position: int, group: int | None = None) -> list[_Planned]:
     """Split a ResourcePlan into its staged parts; the change rides with the first part that has steps."""
-    main_order = handler.create_order if stage != STAGE_DELETE else handler.delete_order
-    parts = [(STAGE_PRE, rp.pre, handler.delete_order), (stage, rp.steps, main_order),
-             (STAGE_POST, rp.post, handler.create_order)]
+    create_rank, delete_rank = _ranks()[handler.type]
+    main_rank = create_rank if stage != ordering.STAGE_DELETE else delete_rank
+    parts = [(ordering.STAGE_PRE, rp.pre, delete_rank), (stage, rp.steps, main_rank),
+             (ordering.STAGE_POST, rp.post, create_rank)]
     out: list[_Planned] = []
     change = rp.change
-    for st, steps, order in parts:
+    for st, steps, rank in parts:
         if steps:
-            out.append(_Planned(change, list(steps), _sort_key(st, order, position, group)))
+            out.append(_Planned(change, list(steps), ordering.sort_key(st, rank, position, group)))
             change = None
     if change is not None:
-        out.append(_Planned(change, [], _sort_key(stage, main_order, position, group)))
+        out.append(_Planned(change, [], ordering.sort_key(stage, main_rank, position, group)))
     return out
 
 
-def _configs_in_use(snap: Snapshot, deleting: set[Address]) -> set[str]:
-    """Endpoint configs that endpoints kept after this plan still serve or are deploying."""
-    used: set[str] = set()
-    for address, lv in snap.live.items():
-        if address.type != "endpoint" or address in deleting:
-            continue
-        data = lv.data or {}
-        pending = (data.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
-        if pending:
-            used.add(pending)
-        desired = snap.desired.get(address)
-        if desired is not None:
-            used.add(desired.request["EndpointConfigName"])
-        elif data.get("EndpointConfigName"):
-            used.add(data["EndpointConfigName"])
-    return used
-
-
-def plan_from_snapshot(snap: Snapshot) -> Plan:
-    stack_name = snap.stack_name
+def _candidates(snap: Snapshot, ctx: PlanContext, orphans: list[Orphan]) -> dict[Address, str]:
+    """Owned resources that are not desired: address -> why they go (superseded, or their spec is gone)."""
     spec_addresses = {d.address for d in snap.stack.docs}
-    ctx = PlanContext(stack_name, snap.region, snap.account, snap.clients, snap.desired, snap.live, snap.describe)
-    planned: list[_Planned] = []
-    index = {a: i for i, a in enumerate(snap.desired)}
-    endpoints = [a.name for a in snap.desired if a.type == "endpoint"]
-
-    def group_of(address: Address) -> int | None:
-        handler = handler_for(address.type)
-        name = handler.group(address, snap.desired.get(address), snap.live.get(address))
-        return endpoints.index(name) if name in endpoints else None
-
-    for address, desired in snap.desired.items():
-        handler = handler_for(address.type)
-        rp = handler.plan(ctx, desired, snap.live.get(address))
-        if rp.change is not None and rp.change.action is Action.replace and not rp.change.replaces:
-            live = snap.live.get(address)
-            if desired.protect or (live is not None and tagmod.PROTECT in live.tags):
-                ctx.errors.append(_protected(desired.position, address, desired.spec, "replace"))
-        planned.extend(_planned(rp, STAGE_MAIN, handler, index[address], group_of(address)))
-
-    # Owned resources that are not desired: superseded (spec still here) or orphaned (spec gone).
-    orphans: list[Orphan] = []
-    candidates: dict[Address, str] = {}  # address -> reason
+    candidates: dict[Address, str] = {}
     for address, lv in sorted(snap.live.items()):
         if address in snap.desired:
             continue
         spec = lv.spec
-        handler = handler_for(address.type)
-        if not handler.is_managed(lv, snap) and (address not in snap.desired) and spec in spec_addresses:
+        if not handler_for(address.type).is_managed(lv, ctx) and spec in spec_addresses:
             ctx.warnings.append(f"{address} is not in {spec}'s spec and was not set up by reconciler; it is "
                                 "left alone (and the capacity it manages is never reset)")
             continue
@@ -256,38 +191,71 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
             candidates[address] = f"{spec} is no longer in the specs (prune: true)"
         else:
             orphans.append(Orphan(str(address), spec))
+    return candidates
 
-    deleting = {a for a in candidates if a.type == "endpoint"}
-    configs_used = _configs_in_use(snap, deleting)
-    for address in list(candidates):
-        if address.type == "endpoint-config" and address.name in configs_used:
-            del candidates[address]
-    kept_configs = [lv for a, lv in snap.live.items() if a.type == "endpoint-config" and a not in candidates]
-    models_used: set[str] = set()
-    cfg_handler: Any = handler_for("endpoint-config")
-    for d in snap.desired.values():
-        if d.address.type == "endpoint-config":
-            models_used |= {v.get("ModelName") for lst in ("ProductionVariants", "ShadowProductionVariants")
-                            for v in d.request.get(lst, ())}
-    for lv in kept_configs:
-        if lv.address not in snap.desired:
-            models_used |= cfg_handler.models_used(snap.describe(lv))
-    for address in list(candidates):
-        if address.type == "model" and address.name in models_used:
-            del candidates[address]
 
-    replaced: dict[str, Address] = {}  # new address -> superseded address it replaces
-    for p in planned:
-        c = p.change
-        if c is None or c.action is not Action.create or not handler_for(Address.parse(c.address).type).immutable:
+def _predecessors(snap: Snapshot, candidates: dict[Address, str]) -> dict[Address, Address]:
+    """New versions of content-addressed resources -> the superseded version each replaces."""
+    paired: dict[Address, Address] = {}
+    for address, desired in snap.desired.items():
+        if address in snap.live or not handler_for(address.type).immutable:
             continue
-        new = Address.parse(c.address)
         old = next((a for a, why in sorted(candidates.items())
-                    if why == "superseded" and a.type == new.type and snap.live[a].spec == c.spec
-                    and a not in replaced.values()), None)
+                    if why == "superseded" and a.type == address.type and snap.live[a].spec == desired.spec
+                    and a not in paired.values()), None)
         if old is not None:
-            replaced[c.address] = old
+            paired[address] = old
+    return paired
 
+
+def _plan_desired(ctx: PlanContext, handler: Handler, desired: Desired, live: Live | None,
+                  supersedes: Live | None) -> ResourcePlan:
+    """Assess, decide and plan one desired resource."""
+    assessment = handler.assess(ctx, desired, live)
+    action = decide(assessment, exists=live is not None, supersedes=str(supersedes.address) if supersedes else None)
+    if action is None:
+        return ResourcePlan()
+    planned: Planned = handler.plan_steps(ctx, action, desired, live, assessment)
+    if action is Action.update and not (planned.steps or planned.pre or planned.post):
+        return ResourcePlan()
+    before, after = assessment.before, assessment.after
+    reason, replaces = planned.reason, None
+    if supersedes is not None:
+        before = handler.comparable(ctx.describe(supersedes))
+        reason, replaces = _what_changed(before, after), str(supersedes.address)
+    change = Change(str(desired.address), desired.spec, action, reason, before, after, replaces=replaces)
+    protected = desired.protect or (live is not None and tagmod.PROTECT in live.tags)
+    if action is Action.replace and not replaces and protected:
+        ctx.errors.append(_protected(desired.position, desired.address, desired.spec, "replace"))
+    return ResourcePlan(change, planned.steps, planned.pre, planned.post)
+
+
+def plan_from_snapshot(snap: Snapshot) -> Plan:
+    ctx = snap.context()
+    planned: list[_Planned] = []
+    index = {a: i for i, a in enumerate(snap.desired)}
+
+    def group_of(address: Address) -> int | None:
+        handler = handler_for(address.type)
+        group = handler.group(address, snap.desired.get(address), snap.live.get(address))
+        return index.get(group) if group is not None else None
+
+    # Deletion candidates are found first (their warnings are reported after the desired resources').
+    later = PlanContext(ctx.stack, ctx.region, ctx.account, ctx.clients, ctx.desired, ctx.live, ctx.describe,
+                        ctx.handler, ctx.holders)
+    orphans: list[Orphan] = []
+    candidates = _candidates(snap, later, orphans)
+    relations.keep_used(ctx, candidates)
+    predecessors = _predecessors(snap, candidates)
+
+    for address, desired in snap.desired.items():
+        handler = handler_for(address.type)
+        old = predecessors.get(address)
+        rp = _plan_desired(ctx, handler, desired, snap.live.get(address), snap.live[old] if old else None)
+        planned.extend(_staged(rp, ordering.STAGE_MAIN, handler, index[address], group_of(address)))
+    ctx.warnings.extend(later.warnings)
+
+    folded = set(predecessors.values())
     for address, why in sorted(candidates.items()):
         handler = handler_for(address.type)
         lv = snap.live[address]
@@ -298,26 +266,17 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
                                          "delete", gone=desired_doc is None))
         if gc:
             snap.describe(lv)
-        rp = handler.plan(ctx, None, lv)
-        change = rp.change
-        if address in replaced.values():
-            change = None  # folded into the replace change of its successor
-        elif change is not None:
+        steps = handler.delete_steps(ctx, lv)
+        change: Change | None = None
+        if address not in folded:  # a superseded version is shown in its successor's replace change
+            base = delete_change(handler, lv)
             if handler.parent_type and why == "superseded":
                 reason = "no longer in its Endpoint's autoscaling spec"
             else:
                 reason = "superseded; nothing kept by this plan uses it" if why == "superseded" else why
-            change = Change(change.address, change.spec, change.action, reason, change.before, change.after)
-        rp.change = change
-        planned.extend(_planned(rp, STAGE_DELETE, handler, 0))
-
-    for p in planned:
-        c = p.change
-        if c is not None and c.address in replaced:
-            old = replaced[c.address]
-            before = handler_for(old.type).comparable(snap.live[old])
-            p.change = Change(c.address, c.spec, Action.replace, _what_changed(before, c.after), before, c.after,
-                              replaces=str(old))
+            change = Change(base.address, base.spec, base.action, reason, base.before, base.after)
+        rp = ResourcePlan(change, pre=steps) if handler.delete_stage == "pre" else ResourcePlan(change, steps)
+        planned.extend(_staged(rp, ordering.STAGE_DELETE, handler, 0))
 
     if ctx.errors:
         raise PlanError(ctx.errors)
@@ -327,7 +286,7 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
     touched = {Address.parse(s.address) for s in steps}
     fingerprints = {str(a): handler_for(a.type).fingerprint(snap.live.get(a)) for a in sorted(touched)}
     warnings = list(ctx.warnings) + [str(w) for w in snap.stack.warnings.items]
-    return Plan(stack=stack_name, region=snap.region, account=snap.account, changes=tuple(changes),
+    return Plan(stack=snap.stack_name, region=snap.region, account=snap.account, changes=tuple(changes),
                 steps=tuple(steps), fingerprints=fingerprints, orphans=tuple(orphans), warnings=tuple(warnings),
                 notes=tuple(dict.fromkeys(ctx.notes)))
 
@@ -365,8 +324,7 @@ def _what_changed(before: Any, after: Any) -> str:
     return ", ".join(keys[:4]) + (" changed" if len(keys) <= 4 else f" and {len(keys) - 4} more changed")
 
 
-def make_plan(stack: StackSpec, clients: Clients) -> tuple[Plan, Snapshot]:
+def make_plan(stack: StackSpec, clients: AnyClients) -> tuple[Plan, Snapshot]:
     """Read live state through read-only clients and plan; never mutates AWS."""
-    reader = clients.reader()
-    snapshot = read_snapshot(stack, reader)
+    snapshot = read_snapshot(stack, clients.reader())
     return plan_from_snapshot(snapshot), snapshot

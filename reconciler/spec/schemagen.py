@@ -6,11 +6,12 @@ shape's name (recursive shapes just work), structures become closed objects, and
 ``min``/``max``/``enum``/``pattern``/``required`` become the matching JSON Schema keywords. The
 hand-written parts (envelope, ``Stack``, extension members, nested extensions such as the
 Endpoint variant ``autoscaling`` and the request shapes they refer to) come from
-``reconciler.spec.fragments``; this module only interprets that data.
+the kinds' modules and ``reconciler.spec.fragments``; this module only interprets that data,
+reading the kinds through a ``Registry`` (``SchemaGenerator(registry)``).
 
 Rules worth knowing:
 
-- ``$defs`` keys: a shape of the first of ``fragments.SERVICES`` (SageMaker) is keyed by its name;
+- ``$defs`` keys: a shape of the first of the registry's services (SageMaker) is keyed by its name;
   a shape of a later service is too, unless an earlier service has a shape of that name or the
   name is a hand-written definition, in which case it is namespaced by the service id
   (``ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration``). The choice depends only
@@ -33,19 +34,17 @@ Rules worth knowing:
 - Output is deterministic (sorted keys, two-space indent, trailing newline), so a test can
   regenerate the committed ``schemas/`` files and compare them byte for byte.
 
-Run ``python -m reconciler.spec.schemagen --write schemas`` after changing this module, the
-fragments or botocore; ``--check schemas`` exits 1 when the committed files are stale.
+Run ``reconciler schema --write schemas`` after changing this module, a kind or botocore;
+``reconciler schema --check schemas`` exits 1 when the committed files are stale.
 Importing this module is cheap: botocore is loaded on first use, and results are cached.
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 import html
 import json
 import re
-import sys
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -55,7 +54,6 @@ from typing import TYPE_CHECKING, Any, cast
 from reconciler.frozen import thaw as _plain
 from reconciler.spec import fragments
 from reconciler.spec.fragments import (
-    KIND_SOURCES,
     REFERENCE_DEF,
     TAG_MAP_DEF,
     NestedExtension,
@@ -66,17 +64,13 @@ from reconciler.spec.fragments import (
 if TYPE_CHECKING:
     from botocore.model import ListShape, MapShape, Shape, StructureShape
 
+    from reconciler.spec.kind import Registry
+
 # Nested extensions still to apply below a shape: (remaining API member path, extension).
 _Pending = tuple[tuple[tuple[str, ...], NestedExtension], ...]
 
-KINDS: tuple[str, ...] = ("Stack", "Model", "Endpoint", "Alarm", "ShadowTest")
-
-# The kind holding stack-wide settings: its spec is hand-written and it owns no AWS resources,
-# so its envelope has none of ``fragments.RESOURCE_ENVELOPE`` (``protect``).
-SETTINGS_KIND = "Stack"
-
 DOCUMENT_FILE = "document.schema.json"
-REGENERATE_COMMAND = "python -m reconciler.spec.schemagen --write schemas"
+REGENERATE_COMMAND = "reconciler schema --write schemas"
 
 DESCRIPTION_LIMIT = 200
 
@@ -89,121 +83,180 @@ def schema_file_name(kind: str) -> str:
 # --------------------------------------------------------------------------- public API
 
 
-@functools.cache
-def document_schema(kind: str) -> dict[str, Any]:
-    """The complete JSON Schema (draft 2020-12) of a document of ``kind``: envelope plus spec.
+class SchemaGenerator:
+    """The spec schemas of one kind registry; every result is cached and shared: do not mutate it."""
 
-    The result is cached and shared: do not mutate it. Raises ``KeyError`` for an unknown kind.
-    """
-    _check_kind(kind)
-    builder = _Builder()
-    spec_ref = builder.kind_spec(kind)
-    schema = _envelope(
-        schema_id=fragments.SCHEMA_BASE_URL + schema_file_name(kind),
-        title=f"reconciler {kind} document",
-        kind_schema={"const": kind, "description": fragments.ENVELOPE_DESCRIPTIONS["kind"]},
-        spec_schema={**spec_ref, "description": fragments.ENVELOPE_DESCRIPTIONS["spec"]},
-        resource=kind != SETTINGS_KIND,
-    )
-    schema["additionalProperties"] = False
-    schema["$defs"] = _used_defs(schema, builder.defs)
-    return schema
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._documents: dict[str, dict[str, Any]] = {}
+        self._any: dict[str, Any] | None = None
+        self._specs: dict[str, dict[str, Any]] = {}
+        self._def_names: dict[tuple[str, str], str] = {}
+        self._hand_written: frozenset[str] | None = None
+        self._dropped: tuple[DroppedPattern, ...] | None = None
 
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return self.registry.names
 
-@functools.cache
-def any_document_schema() -> dict[str, Any]:
-    """The schema of a document of any kind (``document.schema.json``); cached and shared.
+    def document_schema(self, kind: str) -> dict[str, Any]:
+        """The complete JSON Schema (draft 2020-12) of a document of ``kind``: envelope plus spec.
 
-    ``kind`` must be one of ``KINDS`` and selects the spec schema with ``if``/``then``, so errors
-    inside a spec are reported against that kind's schema only. The envelope members a kind has
-    also differ (``Stack`` has no ``protect``), so each ``then`` closes the document over that
-    kind's members (the top level lists every member, for completion, but does not close it):
-    an unknown or misplaced member is reported once, as by the kind's own schema. Point a YAML
-    language server at this schema for a stack directory (files there mix kinds and may hold
-    several documents).
-    """
-    builder = _Builder()
-    branches = []
-    for kind in KINDS:
-        spec_ref = builder.kind_spec(kind)
-        members: dict[str, Any] = {key: True for key in _envelope_members(resource=kind != SETTINGS_KIND)}
-        members["spec"] = spec_ref
-        branches.append(
-            {
-                "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
-                "then": {"properties": members, "additionalProperties": False},
-            }
-        )
-    schema = _envelope(
-        schema_id=fragments.SCHEMA_BASE_URL + DOCUMENT_FILE,
-        title="reconciler document",
-        kind_schema={"enum": list(KINDS), "description": fragments.ENVELOPE_DESCRIPTIONS["kind"]},
-        spec_schema={"type": "object", "description": fragments.ENVELOPE_DESCRIPTIONS["spec"]},
-        resource=True,
-    )
-    schema["allOf"] = branches
-    schema["$defs"] = _used_defs(schema, builder.defs)
-    return schema
+        Raises ``KeyError`` for an unknown kind.
+        """
+        self._check_kind(kind)
+        if kind not in self._documents:
+            builder = _Builder(self)
+            spec_ref = builder.kind_spec(kind)
+            schema = _envelope(
+                schema_id=fragments.SCHEMA_BASE_URL + schema_file_name(kind),
+                title=f"reconciler {kind} document",
+                kind_schema={"const": kind, "description": fragments.ENVELOPE_DESCRIPTIONS["kind"]},
+                spec_schema={**spec_ref, "description": fragments.ENVELOPE_DESCRIPTIONS["spec"]},
+                resource=self.registry[kind].owns_resources,
+            )
+            schema["additionalProperties"] = False
+            schema["$defs"] = _used_defs(schema, builder.defs)
+            self._documents[kind] = schema
+        return self._documents[kind]
 
+    def any_document_schema(self) -> dict[str, Any]:
+        """The schema of a document of any kind (``document.schema.json``).
 
-@functools.cache
-def spec_schema(kind: str) -> dict[str, Any]:
-    """The schema of just the ``spec`` of a ``kind`` document, with its ``$defs`` resolvable.
+        ``kind`` must be one of the registered kinds and selects the spec schema with
+        ``if``/``then``, so errors inside a spec are reported against that kind's schema only.
+        The envelope members a kind has also differ (``Stack`` has no ``protect``), so each
+        ``then`` closes the document over that kind's members (the top level lists every member,
+        for completion, but does not close it): an unknown or misplaced member is reported once,
+        as by the kind's own schema. Point a YAML language server at this schema for a stack
+        directory (files there mix kinds and may hold several documents).
+        """
+        if self._any is None:
+            builder = _Builder(self)
+            branches = []
+            for kind in self.kinds:
+                spec_ref = builder.kind_spec(kind)
+                resource = self.registry[kind].owns_resources
+                members: dict[str, Any] = {key: True for key in _envelope_members(resource=resource)}
+                members["spec"] = spec_ref
+                branches.append(
+                    {
+                        "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+                        "then": {"properties": members, "additionalProperties": False},
+                    }
+                )
+            schema = _envelope(
+                schema_id=fragments.SCHEMA_BASE_URL + DOCUMENT_FILE,
+                title="reconciler document",
+                kind_schema={"enum": list(self.kinds), "description": fragments.ENVELOPE_DESCRIPTIONS["kind"]},
+                spec_schema={"type": "object", "description": fragments.ENVELOPE_DESCRIPTIONS["spec"]},
+                resource=True,
+            )
+            schema["allOf"] = branches
+            schema["$defs"] = _used_defs(schema, builder.defs)
+            self._any = schema
+        return self._any
 
-    Cached and shared: do not mutate it. Raises ``KeyError`` for an unknown kind.
-    """
-    document = document_schema(kind)
-    defs = document["$defs"]
-    return {"$schema": fragments.SCHEMA_DIALECT, **defs[spec_def_name(kind)], "$defs": defs}
+    def spec_schema(self, kind: str) -> dict[str, Any]:
+        """The schema of just the ``spec`` of a ``kind`` document, with its ``$defs`` resolvable.
 
+        Raises ``KeyError`` for an unknown kind.
+        """
+        if kind not in self._specs:
+            document = self.document_schema(kind)
+            defs = document["$defs"]
+            self._specs[kind] = {"$schema": fragments.SCHEMA_DIALECT, **defs[spec_def_name(kind)], "$defs": defs}
+        return self._specs[kind]
 
-def generate_all() -> dict[str, str]:
-    """Every schema file: file name -> file text (what ``--write`` writes and ``--check`` compares)."""
-    files = {schema_file_name(kind): _dump(document_schema(kind)) for kind in KINDS}
-    files[DOCUMENT_FILE] = _dump(any_document_schema())
-    return dict(sorted(files.items()))
+    def generate_all(self) -> dict[str, str]:
+        """Every schema file: file name -> file text (what ``--write`` writes and ``--check`` compares)."""
+        files = {schema_file_name(kind): _dump(self.document_schema(kind)) for kind in self.kinds}
+        files[DOCUMENT_FILE] = _dump(self.any_document_schema())
+        return dict(sorted(files.items()))
 
+    def hand_written_defs(self) -> frozenset[str]:
+        """The ``$defs`` keys named by the fragments rather than after a botocore shape: the envelope
+        definitions, kind specs, nested-extension copies, their hand-written definitions and requests."""
+        if self._hand_written is None:
+            names = {REFERENCE_DEF, TAG_MAP_DEF, *(spec_def_name(kind) for kind in self.kinds)}
+            for _, source in self.registry.sources():
+                for extension in source.nested:
+                    names.add(extension.def_name)
+                    names.update(extension.defs)
+                    names.update(request.def_name for request in extension.requests)
+            self._hand_written = frozenset(names)
+        return self._hand_written
 
-@functools.cache
-def hand_written_defs() -> frozenset[str]:
-    """The ``$defs`` keys named by the fragments rather than after a botocore shape: the envelope
-    definitions, kind specs, nested-extension copies, their hand-written definitions and requests."""
-    names = {REFERENCE_DEF, TAG_MAP_DEF, *(spec_def_name(kind) for kind in KINDS)}
-    for source in KIND_SOURCES.values():
-        for extension in source.nested:
-            names.add(extension.def_name)
-            names.update(extension.defs)
-            names.update(request.def_name for request in extension.requests)
-    return frozenset(names)
+    def def_name(self, service: str, shape_name: str) -> str:
+        """The ``$defs`` key of botocore shape ``shape_name`` of ``service`` (see the module docstring).
 
+        Raises ``ValueError`` for a service no kind uses and for a shape of the first service that
+        has the name of a hand-written definition.
+        """
+        key = (service, shape_name)
+        if key not in self._def_names:
+            self._def_names[key] = self._def_name(service, shape_name)
+        return self._def_names[key]
 
-@functools.cache
-def def_name(service: str, shape_name: str) -> str:
-    """The ``$defs`` key of botocore shape ``shape_name`` of ``service`` (see the module docstring).
+    def _def_name(self, service: str, shape_name: str) -> str:
+        from reconciler.aws.shapes import service_model
 
-    Raises ``ValueError`` for a service not in ``fragments.SERVICES`` and for a shape of the first
-    service that has the name of a hand-written definition.
-    """
-    from reconciler.spec.shapes import service_model
-
-    if service not in fragments.SERVICES:
-        raise ValueError(f"service {service!r} is not in fragments.SERVICES {fragments.SERVICES}")
-    position = fragments.SERVICES.index(service)
-    taken = shape_name in hand_written_defs()
-    if position == 0:
-        if taken:
-            raise ValueError(f"botocore shape {shape_name!r} collides with a hand-written definition")
+        services = self.registry.services
+        if service not in services:
+            raise ValueError(f"service {service!r} is not used by any kind {services}")
+        position = services.index(service)
+        taken = shape_name in self.hand_written_defs()
+        if position == 0:
+            if taken:
+                raise ValueError(f"botocore shape {shape_name!r} collides with a hand-written definition")
+            return shape_name
+        earlier = services[:position]
+        if taken or any(shape_name in _shape_names(other) for other in earlier):
+            namespace = re.sub(r"[^A-Za-z0-9]", "", service_model(service).metadata.get("serviceId") or service)
+            return f"{namespace}.{shape_name}"
         return shape_name
-    earlier = fragments.SERVICES[:position]
-    if taken or any(shape_name in _shape_names(other) for other in earlier):
-        namespace = re.sub(r"[^A-Za-z0-9]", "", service_model(service).metadata.get("serviceId") or service)
-        return f"{namespace}.{shape_name}"
-    return shape_name
+
+    def dropped_patterns(self) -> tuple[DroppedPattern, ...]:
+        """The botocore patterns the generated schemas leave out, sorted by shape name."""
+        if self._dropped is None:
+            found: set[DroppedPattern] = set()
+            for kind in self.kinds:
+                builder = _Builder(self)
+                builder.kind_spec(kind)
+                found.update(builder.dropped)
+            self._dropped = tuple(sorted(found))
+        return self._dropped
+
+    def _check_kind(self, kind: str) -> None:
+        if kind not in self.registry:
+            raise KeyError(f"unknown kind {kind!r} (kinds: {', '.join(self.kinds)})")
+
+    def write(self, directory: Path) -> list[Path]:
+        """Write every schema file that differs into ``directory``; the files written."""
+        directory.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, text in self.generate_all().items():
+            target = directory / name
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                target.write_text(text, encoding="utf-8", newline="\n")
+                written.append(target)
+        return written
+
+    def stale(self, directory: Path) -> list[str]:
+        """The schema files in ``directory`` that are missing or not up to date."""
+        return [name for name, text in self.generate_all().items()
+                if not (directory / name).exists() or (directory / name).read_text(encoding="utf-8") != text]
+
+
+@functools.cache
+def generator_for(registry: Registry) -> SchemaGenerator:
+    """The (cached) schema generator of a registry."""
+    return SchemaGenerator(registry)
 
 
 @functools.cache
 def _shape_names(service: str) -> frozenset[str]:
-    from reconciler.spec.shapes import service_model
+    from reconciler.aws.shapes import service_model
 
     return frozenset(service_model(service).shape_names)
 
@@ -215,17 +268,6 @@ class DroppedPattern:
     shape: str
     pattern: str
     reason: str
-
-
-@functools.cache
-def dropped_patterns() -> tuple[DroppedPattern, ...]:
-    """The botocore patterns the generated schemas leave out, sorted by shape name."""
-    found: set[DroppedPattern] = set()
-    for kind in KINDS:
-        builder = _Builder()
-        builder.kind_spec(kind)
-        found.update(builder.dropped)
-    return tuple(sorted(found))
 
 
 def convert_pattern(pattern: str) -> tuple[str | None, str | None]:
@@ -257,7 +299,8 @@ def convert_pattern(pattern: str) -> tuple[str | None, str | None]:
 class _Builder:
     """Accumulates ``$defs`` for one schema file while walking botocore shapes."""
 
-    def __init__(self) -> None:
+    def __init__(self, generator: SchemaGenerator) -> None:
+        self.generator = generator
         self.defs: dict[str, Any] = {}
         self.dropped: set[DroppedPattern] = set()
         self._origin: dict[str, tuple[str, str]] = {}  # generated def name -> (service, shape name)
@@ -268,24 +311,27 @@ class _Builder:
         """Define the kind's spec schema; returns a ``$ref`` to it."""
         name = spec_def_name(kind)
         if name not in self.defs:
-            if kind == "Stack":
-                self._hand_written(name, fragments.STACK_SPEC)
+            hand_written = self.generator.registry[kind].spec_schema
+            if hand_written is not None:
+                self._hand_written(name, hand_written)
             else:
                 self._hand_written(name, self._generated_spec(kind))
         return {"$ref": f"#/$defs/{name}"}
 
     def _hand_written(self, name: str, schema: Mapping[str, Any]) -> None:
-        if name not in hand_written_defs():
-            raise ValueError(f"definition {name!r} is not declared in reconciler.spec.fragments")
+        if name not in self.generator.hand_written_defs():
+            raise ValueError(f"definition {name!r} is not declared by a kind or reconciler.spec.fragments")
         if name in self._origin:
             raise ValueError(f"hand-written definition {name!r} collides with botocore shape {self._origin[name]}")
         if name not in self.defs:
             self.defs[name] = _plain(schema)
 
     def _generated_spec(self, kind: str) -> dict[str, Any]:
-        from reconciler.spec.shapes import operation_input
+        from reconciler.aws.shapes import operation_input
 
-        source = KIND_SOURCES[kind]
+        source = self.generator.registry[kind].source
+        if source is None:
+            raise ValueError(f"kind {kind} has neither a request source nor a hand-written spec schema")
         shape = operation_input(source.service, source.operation)
         _check_omitted(kind, source.omit, shape)
         pending = tuple((extension.path, extension) for extension in source.nested)
@@ -304,7 +350,7 @@ class _Builder:
 
     def _request(self, request: RequestDef) -> None:
         """Define ``request.def_name``: an operation's input shape minus ``request.omit``."""
-        from reconciler.spec.shapes import operation_input
+        from reconciler.aws.shapes import operation_input
 
         if request.def_name in self.defs:
             return
@@ -335,7 +381,7 @@ class _Builder:
         return {"$ref": f"#/$defs/{name}"}
 
     def _ref(self, shape: Shape, service: str) -> dict[str, Any]:
-        name = def_name(service, shape.name)
+        name = self.generator.def_name(service, shape.name)
         origin = self._origin.get(name)
         if origin is None:
             if name in self.defs:
@@ -370,7 +416,7 @@ class _Builder:
         raise ValueError(f"nested extension path ends at {shape.name} ({shape.type_name}), not a structure")
 
     def _define(self, shape: Shape, service: str) -> dict[str, Any]:
-        from reconciler.spec.shapes import service_model
+        from reconciler.aws.shapes import service_model
 
         schema = self._body(shape, service)
         description = first_sentence(service_model(service).shape_for(shape.name).documentation)
@@ -425,7 +471,7 @@ class _Builder:
     def _structure(
         self, shape: StructureShape, service: str, *, omit: Iterable[str] = (), pending: _Pending = ()
     ) -> dict[str, Any]:
-        from reconciler.spec.shapes import spec_name
+        from reconciler.aws.shapes import spec_name
 
         left_out = set(omit)
         for path, extension in pending:
@@ -461,7 +507,8 @@ class _Builder:
         if pattern is not None:
             anchored, reason = convert_pattern(pattern)
             if anchored is None:
-                self.dropped.add(DroppedPattern(def_name(service, shape.name), pattern, cast(str, reason)))
+                self.dropped.add(DroppedPattern(self.generator.def_name(service, shape.name), pattern,
+                                                cast(str, reason)))
             else:
                 schema["pattern"] = anchored
         return schema
@@ -671,52 +718,3 @@ def _without_none(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _dump(schema: Mapping[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def _check_kind(kind: str) -> None:
-    if kind not in KINDS:
-        raise KeyError(f"unknown kind {kind!r} (kinds: {', '.join(KINDS)})")
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m reconciler.spec.schemagen [--write DIR] [--check DIR]``; returns the exit code."""
-    parser = argparse.ArgumentParser(
-        prog="python -m reconciler.spec.schemagen",
-        description="Generate the spec JSON Schemas from botocore's service model.",
-    )
-    parser.add_argument("--write", metavar="DIR", type=Path, help="write the schema files into DIR")
-    parser.add_argument(
-        "--check", metavar="DIR", type=Path, help="exit 1 if the schema files in DIR are not up to date"
-    )
-    args = parser.parse_args(argv)
-    files = generate_all()
-    if args.write is None and args.check is None:
-        for name, text in files.items():
-            print(f"{name}\t{len(text.encode())} bytes")
-        print("(nothing written; use --write DIR or --check DIR)")
-        return 0
-    if args.write is not None:
-        args.write.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            target = args.write / name
-            if not target.exists() or target.read_text(encoding="utf-8") != text:
-                target.write_text(text, encoding="utf-8", newline="\n")
-                print(f"wrote {target}")
-    if args.check is not None:
-        stale = [
-            name
-            for name, text in files.items()
-            if not (args.check / name).exists() or (args.check / name).read_text(encoding="utf-8") != text
-        ]
-        if stale:
-            print(f"out of date in {args.check}: {', '.join(stale)}; run `{REGENERATE_COMMAND}`")
-            return 1
-        print(f"{len(files)} schema files in {args.check} are up to date")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,69 +1,32 @@
 """Validate a stack directory: envelope, JSON Schema, and semantic rules, all at once.
 
-`load_stack` returns a `StackSpec` of validated documents or raises `SpecError` carrying
-every diagnostic found, each at `file:line:col`. Schema errors are reworded for people
-(unknown fields get a "did you mean", enum errors list close matches instead of hundreds
-of values). Nothing here talks to AWS.
+`load_stack(root, registry)` returns a `StackSpec` of validated documents or raises
+`SpecError` carrying every diagnostic found, each at `file:line:col`. What a kind accepts
+comes from the registry (its schema, naming rule and semantic checks); this module is the
+same for every kind. Schema errors are reworded for people (unknown fields get a "did you
+mean", enum errors list close matches instead of hundreds of values). Nothing here talks
+to AWS.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reconciler.diagnostics import Diagnostics
 from reconciler.errors import SpecError
-from reconciler.spec import limits
-from reconciler.spec.kinds import KINDS, RESOURCE_KINDS
+from reconciler.spec.documents import SpecDoc, StackSpec
+from reconciler.spec.kind import Registry
 from reconciler.spec.loader import Document, load_directory
 from reconciler.spec.references import ATTRS, find_references, malformed_references, topological_order
+from reconciler.spec.schemagen import generator_for
 
 API_VERSION = "reconciler/v1"
 RESERVED_TAG_PREFIXES = ("aws:", "reconciler:")
 OWNERSHIP_TAG_COUNT = 3
 MAX_TAGS = 50
-
-
-@dataclass
-class SpecDoc:
-    """A validated spec document of a resource kind."""
-
-    kind: str
-    name: str
-    spec: dict[str, Any]
-    tags: dict[str, str]
-    doc: Document
-    schema_ok: bool = True
-    protect: bool = False
-
-    @property
-    def address(self) -> str:
-        return f"{self.kind}/{self.name}"
-
-
-@dataclass
-class Stack:
-    name: str
-    region: str | None
-    account_id: str | None
-    tags: dict[str, str]
-    prune: bool
-    doc: Document
-
-
-@dataclass
-class StackSpec:
-    root: Path
-    stack: Stack
-    docs: list[SpecDoc] = field(default_factory=list)
-    order: list[str] = field(default_factory=list)  # spec addresses, dependencies first
-    warnings: Diagnostics = field(default_factory=Diagnostics)
-
-    def get(self, address: str) -> SpecDoc | None:
-        return next((d for d in self.docs if d.address == address), None)
 
 
 def fmt_path(path: Iterable[Any]) -> str:
@@ -176,12 +139,8 @@ def _schema_message(doc: Document, error: Any, diags: Diagnostics) -> None:
     diags.error(f"{where}: {error.message}", doc.pos(path))
 
 
-def _validate_schema(doc: Document, kind: str, diags: Diagnostics) -> bool:
-    from jsonschema import Draft202012Validator
-
-    from reconciler.spec.schemagen import document_schema
-
-    validator = _validator(kind, Draft202012Validator, document_schema)
+def _validate_schema(doc: Document, registry: Registry, kind: str, diags: Diagnostics) -> bool:
+    validator = _validator(registry, kind)
     errors = sorted(validator.iter_errors(doc.data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
     before = len(diags.errors)
     seen: set[tuple[str, int, int, str]] = set()
@@ -198,26 +157,30 @@ def _validate_schema(doc: Document, kind: str, diags: Diagnostics) -> bool:
     return len(diags.errors) == before
 
 
-_VALIDATORS: dict[str, Any] = {}
+_VALIDATORS: dict[tuple[int, str], Any] = {}
 
 
-def _validator(kind: str, cls: Any, document_schema: Any) -> Any:
-    if kind not in _VALIDATORS:
-        _VALIDATORS[kind] = cls(document_schema(kind))
-    return _VALIDATORS[kind]
+def _validator(registry: Registry, kind: str) -> Any:
+    key = (id(registry), kind)
+    if key not in _VALIDATORS:
+        from jsonschema import Draft202012Validator
+
+        _VALIDATORS[key] = Draft202012Validator(generator_for(registry).document_schema(kind))
+    return _VALIDATORS[key]
 
 
-def _check_envelope(doc: Document, diags: Diagnostics) -> str | None:
+def _check_envelope(doc: Document, registry: Registry, diags: Diagnostics) -> str | None:
+    kinds = registry.names
     data = doc.data
     if not isinstance(data, dict):
         diags.error("a spec document must be a mapping with apiVersion, kind, name and spec", doc.start)
         return None
     kind = data.get("kind")
     if kind is None:
-        diags.error("missing required field 'kind'" + f" (one of {', '.join(KINDS)})", doc.start)
+        diags.error("missing required field 'kind'" + f" (one of {', '.join(kinds)})", doc.start)
         return None
-    if not isinstance(kind, str) or kind not in KINDS:
-        diags.error(f"unknown kind {_short(kind)}{_suggest(str(kind), KINDS)}; known kinds: {', '.join(KINDS)}",
+    if not isinstance(kind, str) or kind not in kinds:
+        diags.error(f"unknown kind {_short(kind)}{_suggest(str(kind), kinds)}; known kinds: {', '.join(kinds)}",
                     doc.pos(("kind",)))
         return None
     if data.get("apiVersion") != API_VERSION:
@@ -230,8 +193,8 @@ def _check_envelope(doc: Document, diags: Diagnostics) -> str | None:
     return kind
 
 
-def _check_name(doc: Document, kind: str, name: str, diags: Diagnostics) -> None:
-    info = KINDS[kind]
+def _check_name(doc: Document, registry: Registry, kind: str, name: str, diags: Diagnostics) -> None:
+    info = registry[kind].naming
     pos = doc.pos(("name",))
     if len(name) > info.name_max:
         extra = (" (63 minus room for the '-<hash>' suffix of the resources it names)"
@@ -242,24 +205,26 @@ def _check_name(doc: Document, kind: str, name: str, diags: Diagnostics) -> None
         diags.error(f"{kind} name '{name}' is not valid: use {info.name_help}", pos)
 
 
-def _check_tags(doc: Document, tags: dict[str, Any], path: tuple[Any, ...], diags: Diagnostics) -> None:
+def check_tags(doc: Document, tags: dict[str, Any], path: tuple[Any, ...], diags: Diagnostics) -> None:
     for key in tags:
         if key.lower().startswith(RESERVED_TAG_PREFIXES):
             diags.error(f"tag key '{key}' uses a reserved prefix (aws:, reconciler:)", doc.key_pos((*path, key)))
 
 
-def load_stack(root: Path) -> StackSpec:
-    """Load and validate every document under `root`; raise SpecError with all problems."""
+def load_stack(root: Path, registry: Registry) -> StackSpec:
+    """Load and validate every document under `root` against the kinds of `registry`; raise
+    SpecError with all problems."""
     diags = Diagnostics()
     documents = load_directory(root, diags)
-    stack: Stack | None = None
+    settings = registry.settings_kind
+    stack: Any = None
     specs: list[SpecDoc] = []
     seen: dict[str, Document] = {}
     for doc in documents:
-        kind = _check_envelope(doc, diags)
+        kind = _check_envelope(doc, registry, diags)
         if kind is None:
             continue
-        schema_ok = _validate_schema(doc, kind, diags)
+        schema_ok = _validate_schema(doc, registry, kind, diags)
         data = doc.data
         name = data.get("name")
         if not isinstance(name, str) or not isinstance(data.get("spec", {}), dict):
@@ -271,30 +236,28 @@ def load_stack(root: Path) -> StackSpec:
                         doc.pos(("name",)))
             continue
         seen[address] = doc
-        _check_name(doc, kind, name, diags)
+        _check_name(doc, registry, kind, name, diags)
         raw_tags = data.get("tags") if isinstance(data.get("tags"), dict) else {}
         tags = {str(k): str(v) for k, v in raw_tags.items()}
-        _check_tags(doc, raw_tags, ("tags",), diags)
-        if kind == "Stack":
+        check_tags(doc, raw_tags, ("tags",), diags)
+        if kind == settings.name:
             if not schema_ok:
                 continue
             if stack is not None:
-                diags.error(f"more than one Stack document (first is Stack/{stack.name} at {stack.doc.start})",
+                diags.error(f"more than one {kind} document (first is {kind}/{stack.name} at {stack.doc.start})",
                             doc.start)
                 continue
-            spec = data.get("spec") or {}
-            _check_tags(doc, spec.get("tags") or {}, ("spec", "tags"), diags)
-            stack = Stack(name=name, region=spec.get("region"), account_id=spec.get("accountId"),
-                          tags={str(k): str(v) for k, v in (spec.get("tags") or {}).items()},
-                          prune=bool(spec.get("prune", False)), doc=doc)
-            if tags:
+            assert settings.settings is not None
+            stack = settings.settings(doc, diags)
+            if stack is not None and tags:
                 stack.tags = {**stack.tags, **tags}
             continue
         specs.append(SpecDoc(kind, name, data.get("spec") or {}, tags, doc, schema_ok, data.get("protect") is True))
     if stack is None and not diags.has_errors:
         where = documents[0].start if documents else None
-        diags.error("no Stack document found: add one `kind: Stack` document with the stack's name", where)
-    order = _check_references(specs, diags)
+        diags.error(f"no {settings.name} document found: add one `kind: {settings.name}` document with the "
+                    "stack's name", where)
+    order = _check_references(specs, registry.resource_kinds, diags)
     if stack is not None:
         for s in specs:
             total = len({**stack.tags, **s.tags}) + OWNERSHIP_TAG_COUNT + (1 if s.protect else 0)
@@ -304,7 +267,7 @@ def load_stack(root: Path) -> StackSpec:
         by_address = {s.address: s for s in specs}
         for s in specs:
             if s.schema_ok:
-                limits.check_document(s, diags, by_address)
+                registry[s.kind].check(s, diags, by_address)
     if diags.has_errors or stack is None:
         raise SpecError(diags)
     result = StackSpec(root=root, stack=stack, docs=specs, order=order)
@@ -312,7 +275,7 @@ def load_stack(root: Path) -> StackSpec:
     return result
 
 
-def _check_references(specs: list[SpecDoc], diags: Diagnostics) -> list[str]:
+def _check_references(specs: list[SpecDoc], resource_kinds: tuple[str, ...], diags: Diagnostics) -> list[str]:
     known = {s.address for s in specs}
     edges: dict[str, set[str]] = {}
     for s in specs:
@@ -322,9 +285,9 @@ def _check_references(specs: list[SpecDoc], diags: Diagnostics) -> list[str]:
                         "letters, digits, '.', '_' and '-')", s.doc.pos(path))
         for ref in find_references(s.spec, ("spec",)):
             pos = s.doc.pos(ref.path)
-            if ref.kind not in RESOURCE_KINDS:
+            if ref.kind not in resource_kinds:
                 diags.error(f"reference ${{{ref.kind}.{ref.name}.{ref.attr}}}: unknown kind '{ref.kind}'"
-                            f"{_suggest(ref.kind, RESOURCE_KINDS)}", pos)
+                            f"{_suggest(ref.kind, resource_kinds)}", pos)
                 continue
             if ref.attr not in ATTRS:
                 diags.error(f"reference attribute must be one of {', '.join(ATTRS)}", pos)

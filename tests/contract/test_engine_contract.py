@@ -16,13 +16,13 @@ import pytest
 from botocore.stub import Stubber
 
 from reconciler.apply.applier import apply_plan
-from reconciler.apply.hooks import RecordingHooks
-from reconciler.apply.waits import WaitPolicy
-from reconciler.aws.clients import AwsTarget, ClientFactory, Clients, ReadOnlyClient
+from reconciler.aws.clients import AwsTarget, ClientFactory, ReadClients, ReadOnlyClient, WriteClients
+from reconciler.aws.waits import WaitPolicy
 from reconciler.errors import ApplyError, PlanError, StalePlanError
+from reconciler.hooks import RecordingHooks
+from reconciler.kinds import load_stack
 from reconciler.plan import planner
 from reconciler.plan.model import Plan, Step
-from reconciler.spec.validate import load_stack
 from tests.unit.planner_support import ACCOUNT, REGION, write_stack
 
 FAST = WaitPolicy(initial=0.0, maximum=0.0)
@@ -38,15 +38,15 @@ class Stubs:
         for service, client in self.clients.items():
             factory._clients[(service, False)] = client
             factory._clients[(service, True)] = ReadOnlyClient(client)
-        self.writer = Clients(factory, read_only=False)
-        self.reader = Clients(factory, read_only=True)
+        self.writer = WriteClients(factory)
+        self.reader = ReadClients(factory)
 
     def __getattr__(self, service: str) -> Stubber:
         names = {"sm": "sagemaker", "tagging": "resourcegroupstaggingapi", "aas": "application-autoscaling"}
         return self.stubs[names.get(service, service)]
 
     def not_found(self, operation: str, what: str) -> None:
-        from reconciler.handlers.sagemaker_common import snake
+        from reconciler.aws.calls import snake
 
         self.sm.add_client_error(snake(operation), "ValidationException", f"Could not find {what}.")
 
@@ -143,8 +143,8 @@ def _update_plan(fingerprint: str) -> Plan:
 
 def _live_endpoint_fingerprint() -> str:
     from reconciler.addressing import Address
-    from reconciler.handlers.base import Live
     from reconciler.handlers.registry import handler_for
+    from reconciler.resources import Live
 
     live = Live(Address("endpoint", "churn"), _arn("endpoint", "churn"), {"reconciler:stack": "demo"},
                 _endpoint("InService", "churn-old"))

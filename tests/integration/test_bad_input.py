@@ -113,7 +113,7 @@ def test_duplicate_names_point_at_both(tmp_path: Path) -> None:
 
 def test_reference_cycle_is_an_error(tmp_path: Path) -> None:
     from reconciler.errors import SpecError
-    from reconciler.spec.validate import load_stack
+    from reconciler.kinds import load_stack
 
     root = tmp_path / "specs"
     a = """\
@@ -170,9 +170,9 @@ def test_mutated_specs_never_crash(tmp_path: Path) -> None:
 def test_schema_command_prints_each_kind(tmp_path: Path) -> None:
     import json
 
-    from reconciler.spec.schemagen import KINDS
+    from reconciler.kinds import REGISTRY
 
-    for kind in KINDS:
+    for kind in REGISTRY.names:
         result = Cli(None, tmp_path)("schema", kind)  # type: ignore[arg-type]
         assert result.code == 0
         schema = json.loads(result.out)

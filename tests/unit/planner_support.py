@@ -9,11 +9,11 @@ from typing import Any
 
 from reconciler.addressing import Address
 from reconciler.frozen import thaw
-from reconciler.handlers.base import Desired, Live
+from reconciler.kinds import expand, load_stack
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import Snapshot, plan_from_snapshot
-from reconciler.spec.expand import expand
-from reconciler.spec.validate import StackSpec, load_stack
+from reconciler.resources import Desired, Live
+from reconciler.spec.documents import StackSpec
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 
@@ -113,7 +113,7 @@ def applied_state(root: Path) -> dict[Address, Live]:
     live = {a: live_from_desired(d, stack.stack.name) for a, d in desired_of(stack).items()}
     for a, d in desired_of(stack).items():
         if a.type == "endpoint":  # autoscaled counts: the config's initial count, as after CreateEndpoint
-            from reconciler.handlers import endpoint_config as cfgmod
+            from reconciler.handlers import variants as cfgmod
 
             cfg = desired_of(stack)[Address("endpoint-config", d.request["EndpointConfigName"])]
             start = cfgmod.initial_values(thaw(cfg.request))
@@ -136,9 +136,10 @@ class NoClients:
 
 
 def plan_for(root: Path, live: dict[Address, Live]) -> tuple[Plan, Snapshot]:
-    from reconciler.plan.planner import link_related
+    from reconciler.handlers.registry import handler_for
+    from reconciler.plan.relations import link_related
 
-    link_related(live)
+    link_related(live, handler_for)
     stack = load_stack(root)
     snap = Snapshot(stack, REGION, ACCOUNT, NoClients(), desired_of(stack), dict(live))  # type: ignore[arg-type]
     return plan_from_snapshot(snap), snap

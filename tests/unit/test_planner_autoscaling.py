@@ -10,7 +10,7 @@ import pytest
 from reconciler.addressing import Address
 from reconciler.drift import drift_report
 from reconciler.errors import PlanError
-from reconciler.handlers.base import Live
+from reconciler.resources import Live
 from tests.unit.planner_support import applied_state, operations, plan_for, write_stack
 
 SCALING = "{minCapacity: 2, maxCapacity: 6, targetInvocationsPerInstance: 1000, scaleInCooldown: 300}"

@@ -10,8 +10,8 @@ import pytest
 from reconciler.addressing import Address
 from reconciler.drift import drift_report
 from reconciler.errors import PlanError, SpecError
-from reconciler.handlers.base import Live
-from reconciler.spec.validate import load_stack
+from reconciler.kinds import load_stack
+from reconciler.resources import Live
 from tests.unit.planner_support import applied_state, operations, plan_for, write_stack
 
 ALARM = """

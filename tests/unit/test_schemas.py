@@ -5,7 +5,7 @@ conversion round-trips (including autoscaling policies and scheduled actions in 
 Auto Scaling request shapes, CloudWatch alarms and timestamps).
 
 After an intended change (schemagen, fragments, a botocore upgrade) regenerate the schemas with
-`python -m reconciler.spec.schemagen --write schemas` and review the diff.
+`reconciler schema --write schemas` and review the diff.
 """
 
 from __future__ import annotations
@@ -25,40 +25,41 @@ from botocore.serialize import create_serializer
 from botocore.validate import ParamValidator
 from jsonschema import Draft202012Validator
 
-from reconciler.frozen import freeze
-from reconciler.spec import fragments, kinds, references, schemagen
-from reconciler.spec.schemagen import (
-    KINDS,
-    any_document_schema,
-    convert_pattern,
-    def_name,
-    document_schema,
-    dropped_patterns,
-    first_sentence,
-    generate_all,
-    hand_written_defs,
-    spec_schema,
-)
-from reconciler.spec.shapes import (
+from reconciler.aws.shapes import (
     UnknownFieldError,
-    deployment_config_shape,
     from_api,
-    join_variant_extensions,
     member_shape,
     operation_input,
+    service_model,
+    spec_name,
+    to_api,
+)
+from reconciler.cli import main as cli_main
+from reconciler.frozen import freeze
+from reconciler.kinds import REGISTRY, schemas, spec_omitted, spec_shape
+from reconciler.kinds.endpoint.schema import (
+    deployment_config_shape,
+    join_variant_extensions,
     policy_from_api,
     policy_to_api,
     scaling_policy_shape,
     scheduled_action_from_api,
     scheduled_action_shape,
     scheduled_action_to_api,
-    service_model,
-    spec_name,
-    spec_omitted,
-    spec_shape,
     split_variant_extensions,
-    to_api,
 )
+from reconciler.spec import fragments, naming, references, schemagen
+from reconciler.spec.schemagen import convert_pattern, first_sentence
+
+_SCHEMAS = schemas()
+KINDS = REGISTRY.names
+any_document_schema = _SCHEMAS.any_document_schema
+def_name = _SCHEMAS.def_name
+document_schema = _SCHEMAS.document_schema
+dropped_patterns = _SCHEMAS.dropped_patterns
+generate_all = _SCHEMAS.generate_all
+hand_written_defs = _SCHEMAS.hand_written_defs
+spec_schema = _SCHEMAS.spec_schema
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = REPO / "schemas"
@@ -314,15 +315,13 @@ def test_committed_schemas_are_up_to_date() -> None:
     ]
     assert not stale, (
         f"schemas/{', schemas/'.join(stale)} differ from what botocore and the fragments generate; "
-        "run `python -m reconciler.spec.schemagen --write schemas` and commit the result"
+        "run `reconciler schema --write schemas` and commit the result"
     )
 
 
 def test_generation_is_deterministic_and_well_formed() -> None:
     first = generate_all()
-    document_schema.cache_clear()
-    any_document_schema.cache_clear()
-    second = generate_all()
+    second = schemagen.SchemaGenerator(REGISTRY).generate_all()  # a fresh generator, nothing cached
     assert first == second
     for name, text in first.items():
         assert text.endswith("}\n")
@@ -502,16 +501,17 @@ def test_first_sentence() -> None:
 
 
 def test_import_is_cheap() -> None:
-    code = "import sys, reconciler.spec.schemagen, reconciler.spec.shapes; print('botocore' in sys.modules)"
+    code = ("import sys, reconciler.spec.schemagen, reconciler.aws.shapes, reconciler.kinds; "
+            "print('botocore' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_check_command_reports_stale_files(tmp_path: Path) -> None:
-    assert schemagen.main(["--write", str(tmp_path)]) == 0
-    assert schemagen.main(["--check", str(tmp_path)]) == 0
+    assert cli_main(["schema", "--write", str(tmp_path)]) == 0
+    assert cli_main(["schema", "--check", str(tmp_path)]) == 0
     (tmp_path / "model.schema.json").write_text("{}\n", encoding="utf-8")
-    assert schemagen.main(["--check", str(tmp_path)]) == 1
+    assert cli_main(["schema", "--check", str(tmp_path)]) == 1
 
 
 # --------------------------------------------------------------------------- validation
@@ -814,7 +814,7 @@ def test_references_to_names_with_dots_and_underscores(ref: str) -> None:
 @pytest.mark.parametrize("name", ["churn", "churn_5xx", "p99.latency", "a", "x.name.y", "churn-xgb-2", "A.B_C-9"])
 def test_referenceable_names(name: str) -> None:
     assert re.fullmatch(fragments.REFERENCE_NAME_PATTERN, name)
-    for kind in kinds.RESOURCE_KINDS:
+    for kind in REGISTRY.resource_kinds:
         for attr in ("name", "arn"):
             assert re.search(fragments.REFERENCE_PATTERN, f"${{{kind}.{name}.{attr}}}")
 
@@ -1279,18 +1279,18 @@ def _required_shadow() -> dict[str, Any]:
 
 
 def test_schema_kinds_are_the_spec_kinds() -> None:
-    assert KINDS == tuple(kinds.KINDS) == ("Stack", "Model", "Endpoint", "Alarm", "ShadowTest")
-    assert kinds.RESOURCE_KINDS == ("Model", "Endpoint", "Alarm", "ShadowTest")
-    assert set(fragments.KIND_SOURCES) == set(kinds.RESOURCE_KINDS)
+    assert KINDS == tuple(REGISTRY.names) == ("Stack", "Model", "Endpoint", "Alarm", "ShadowTest")
+    assert REGISTRY.resource_kinds == ("Model", "Endpoint", "Alarm", "ShadowTest")
+    assert {name for name, _ in REGISTRY.sources()} == set(REGISTRY.resource_kinds)
     for kind in KINDS:
         assert (SCHEMAS / schemagen.schema_file_name(kind)).exists()
 
 
 def test_alarm_and_shadow_test_name_rules() -> None:
-    alarm, shadow = kinds.KINDS["Alarm"], kinds.KINDS["ShadowTest"]
+    alarm, shadow = REGISTRY["Alarm"].naming, REGISTRY["ShadowTest"].naming
     assert (alarm.content_addressed, alarm.name_max) == (False, 255)
     assert (shadow.content_addressed, shadow.name_max) == (False, 120)
-    assert shadow.name_pattern is kinds.SAGEMAKER_NAME
+    assert shadow.name_pattern is naming.SAGEMAKER_NAME
     for good in ("churn_5xx", "p99.latency", "a", "Churn 5xx / prod (p99)", "ünïcode-alarm", "x" * 255):
         assert alarm.name_pattern.match(good), good
     for bad in ("", " churn", "churn ", "churn\n", "ch\turn", "\x7f", "a\x00b"):

@@ -3,6 +3,10 @@
 Intervals grow from `initial` to `maximum` seconds (AWS's own waiters poll endpoints every
 30 s); `RECONCILER_POLL_INTERVAL` caps the interval (the sandbox with a compressed clock
 wants sub-second polls). The deadline is per wait and comes from the operation.
+
+`wait_with_progress` is the one wait loop every handler uses: it polls, reports each new
+status line through the progress hooks (with the seconds waited) and raises `WaitTimeout`
+at the deadline.
 """
 
 from __future__ import annotations
@@ -11,7 +15,11 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from reconciler.changes import Step
+    from reconciler.hooks import Hooks
 
 T = TypeVar("T")
 
@@ -42,7 +50,6 @@ class WaitPolicy:
             return cls(initial=min(cap, 2.0), maximum=cap)
         return cls()
 
-
     def poll(self, read: Callable[[], T], done: Callable[[T], bool], timeout: float,
              on_poll: Callable[[T, float], None] | None = None,
              sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> T:
@@ -60,6 +67,28 @@ class WaitPolicy:
                 raise WaitTimeout(f"still waiting after {int(elapsed)} s")
             sleep(min(interval, max(0.0, timeout - elapsed)))
             interval = min(self.maximum, interval * self.factor)
+
+
+def wait_with_progress(policy: WaitPolicy, hooks: Hooks, step: Step, read: Callable[[], T],
+                       done: Callable[[T], bool], timeout: float, status: Callable[[T], str],
+                       quiet_when_done: bool = False) -> T:
+    """Poll `read` until `done(value)`, reporting `status(value)` whenever it changes.
+
+    Each new status line goes to `hooks.step_progress` as ``"<status> (<seconds> s)"``; with
+    `quiet_when_done`, a value that is already done is not reported (a wait that finds the
+    resource settled says nothing). Raises `WaitTimeout` after `timeout` seconds.
+    """
+    last = [""]
+
+    def on_poll(value: T, elapsed: float) -> None:
+        if quiet_when_done and done(value):
+            return
+        message = status(value)
+        if message != last[0]:
+            last[0] = message
+            hooks.step_progress(step, f"{message} ({int(elapsed)} s)")
+
+    return policy.poll(read, done, timeout, on_poll)
 
 
 def sandbox_time_scale(url: str | None) -> float | None:

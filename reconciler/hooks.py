@@ -1,14 +1,14 @@
 """Progress hooks: how the engine reports what it is doing without ever printing.
 
-The applier calls these as it goes; the CLI passes an implementation that writes to the
-terminal. `NullHooks` ignores everything (tests, library use).
+The applier and handlers call these as they go; the CLI passes an implementation that
+writes to the terminal. `NullHooks` ignores everything (tests, library use).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from reconciler.plan.model import Step
+from reconciler.changes import Step
 
 
 class Hooks(Protocol):

@@ -1,55 +1,21 @@
-"""Semantic AWS limits checked at validate time, beyond what the JSON Schema expresses.
+"""Semantic AWS limits of an Endpoint document, checked at validate time beyond its JSON Schema.
 
-Each check appends diagnostics at the offending value's `file:line:col`, naming the
-limit and the value. Checks are registered per kind; limits that depend on live state
-are checked by the planner instead.
+Variants (names, instance vs serverless), serverless exclusions, KMS with NVMe instance types,
+deployment policies (canary, linear and rolling sizes against the fleet, timeouts, alarms,
+silent fallbacks), and autoscaling (capacity ranges, shorthands, policy and action names).
+Each problem is reported at the offending value's `file:line:col`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 from reconciler.diagnostics import Diagnostics
-
-if TYPE_CHECKING:
-    from reconciler.spec.validate import SpecDoc
-
-ENV_MAX_ENTRIES = 100
-ENV_MAX_BYTES = 1024
-ENV_MAX_TOTAL = 32 * 1024
-
-
-def _check_model(doc: SpecDoc, diags: Diagnostics) -> None:
-    spec = doc.spec
-    has_primary = "primaryContainer" in spec
-    containers = spec.get("containers") or []
-    if has_primary and containers:
-        diags.error("set either primaryContainer or containers, not both", doc.doc.pos(("spec", "containers")))
-    if not has_primary and not containers:
-        diags.error("a Model needs primaryContainer or containers", doc.doc.pos(("spec",)))
-    total = 0
-    all_containers: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    if has_primary:
-        all_containers.append((("spec", "primaryContainer"), spec["primaryContainer"]))
-    all_containers.extend((("spec", "containers", i), c) for i, c in enumerate(containers))
-    for path, container in all_containers:
-        env = container.get("environment") or {}
-        epath = (*path, "environment")
-        if len(env) > ENV_MAX_ENTRIES:
-            diags.error(f"environment has {len(env)} entries; the limit is {ENV_MAX_ENTRIES}", doc.doc.pos(epath))
-        for key, value in env.items():
-            for what, text in (("key", str(key)), ("value", str(value))):
-                size = len(text.encode())
-                total += size
-                if size > ENV_MAX_BYTES:
-                    diags.error(f"environment {what} of '{key}' is {size} bytes; the limit is {ENV_MAX_BYTES}",
-                                doc.doc.pos((*epath, key)))
-    if total > ENV_MAX_TOTAL:
-        diags.error(f"environment variables total {total} bytes across containers; the limit is {ENV_MAX_TOTAL}",
-                    doc.doc.pos(("spec",)))
-
+from reconciler.kinds.endpoint.expand import SHORTHAND
+from reconciler.spec.documents import SpecDoc
+from reconciler.spec.references import REFERENCE
 
 # Instance families with local NVMe instance storage: SageMaker rejects a KmsKeyId with them.
 NVME_FAMILIES = {
@@ -64,16 +30,15 @@ def _family(instance_type: str) -> str:
     return parts[1] if len(parts) == 3 else ""
 
 
-def _referenced_model(variant: dict[str, Any], docs: dict[str, SpecDoc]) -> SpecDoc | None:
-    from reconciler.spec.references import REFERENCE
-
+def _referenced_model(variant: dict[str, Any], docs: Mapping[str, SpecDoc]) -> SpecDoc | None:
     match = REFERENCE.fullmatch(str(variant.get("modelName", "")))
     if match and match.group(1) == "Model":
         return docs.get(f"Model/{match.group(2)}")
     return None
 
 
-def _check_endpoint(doc: SpecDoc, diags: Diagnostics, docs: dict[str, SpecDoc]) -> None:
+def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None:
+    """Every SageMaker limit an Endpoint document breaks beyond its schema."""
     spec = doc.spec
     pos = doc.doc.pos
     variants = spec.get("productionVariants") or []
@@ -160,7 +125,7 @@ def _check_size(doc: SpecDoc, diags: Diagnostics, path: tuple[Any, ...], size: d
     return worst
 
 
-def _check_deployment(doc: SpecDoc, diags: Diagnostics, docs: dict[str, SpecDoc]) -> None:
+def _check_deployment(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None:
     spec = doc.spec
     config = spec.get("deploymentConfig")
     if not config:
@@ -223,7 +188,7 @@ def _check_timeout(doc: SpecDoc, diags: Diagnostics, path: tuple[Any, ...], time
                     f"{how})", doc.doc.pos((*path, "maximumExecutionTimeoutInSeconds")))
 
 
-def _fallback_warnings(doc: SpecDoc, diags: Diagnostics, docs: dict[str, SpecDoc], blue_green: Any,
+def _fallback_warnings(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc], blue_green: Any,
                        rolling: Any) -> None:
     routing = ((blue_green or {}).get("trafficRoutingConfiguration") or {}).get("type")
     if not rolling and routing in (None, "ALL_AT_ONCE"):
@@ -244,7 +209,7 @@ def _fallback_warnings(doc: SpecDoc, diags: Diagnostics, docs: dict[str, SpecDoc
                           doc.doc.pos(("spec", "productionVariants", i)))
 
 
-def _check_serverless(doc: SpecDoc, diags: Diagnostics, docs: dict[str, SpecDoc]) -> None:
+def _check_serverless(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None:
     spec = doc.spec
     pos = doc.doc.pos
     variants = spec.get("productionVariants") or []
@@ -342,8 +307,6 @@ def _check_autoscaling(doc: SpecDoc, diags: Diagnostics, index: int, variant: di
                           "moves it into that range once registered", pos(("spec", "productionVariants", index,
                                                                            "initialInstanceCount")))
     names: dict[str, int] = {}
-    from reconciler.handlers.autoscaling import SHORTHAND
-
     for key, (policy_name, _) in SHORTHAND.items():
         if key in scaling:
             names[policy_name] = -1
@@ -369,39 +332,3 @@ def _check_autoscaling(doc: SpecDoc, diags: Diagnostics, index: int, variant: di
             diags.error(f"duplicate scheduled action name '{aname}' on variant '{name}'",
                         pos((*path, "scheduledActions", j, "scheduledActionName")))
         actions.add(aname)
-
-
-def _check_alarm(doc: SpecDoc, diags: Diagnostics) -> None:
-    spec = doc.spec
-    pos = doc.doc.pos(("spec",))
-    single = "metricName" in spec
-    if not single and "metrics" not in spec and "evaluationCriteria" not in spec:
-        diags.error("an Alarm needs a metric: metricName with namespace, period and statistic (or "
-                    "extendedStatistic), or metrics (metric math)", pos)
-        return
-    if single:
-        for key in ("namespace", "period"):
-            if key not in spec:
-                diags.error(f"an Alarm on metricName needs {key}", pos)
-        if "statistic" not in spec and "extendedStatistic" not in spec:
-            diags.error("an Alarm on metricName needs statistic or extendedStatistic", pos)
-    if "evaluationCriteria" not in spec:
-        for key in ("evaluationPeriods", "comparisonOperator"):
-            if key not in spec:
-                diags.error(f"an Alarm needs {key}", pos)
-        if "threshold" not in spec and "thresholdMetricId" not in spec:
-            diags.error("an Alarm needs threshold (or thresholdMetricId for anomaly detection)", pos)
-
-
-CHECKS: dict[str, Callable[[SpecDoc, Diagnostics, dict[str, SpecDoc]], None]] = {
-    "Alarm": lambda doc, diags, _: _check_alarm(doc, diags),
-    "Model": lambda doc, diags, _: _check_model(doc, diags),
-    "Endpoint": _check_endpoint,
-}
-
-
-def check_document(doc: SpecDoc, diags: Diagnostics, docs: dict[str, SpecDoc]) -> None:
-    """Append every limit `doc` breaks; `docs` (address -> document) resolves references."""
-    check = CHECKS.get(doc.kind)
-    if check is not None:
-        check(doc, diags, docs)

@@ -1,0 +1,119 @@
+"""Action, Change and Step: what was decided for one resource, as frozen, JSON round-trip-equal values.
+
+A `Change` is one resource-level decision (create, update, replace, delete) with the
+comparable states before and after; a `Step` is one AWS API call the applier makes. Both
+are parts of the public plan JSON (docs/plan-format.md) and never talk to AWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from reconciler.frozen import freeze, thaw
+
+
+class Action(str, Enum):
+    create = "create"
+    update = "update"
+    replace = "replace"
+    delete = "delete"
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}[self.value]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One resource-level change. `before`/`after` are the comparable (flattened) states."""
+
+    address: str
+    spec: str | None
+    action: Action
+    reason: str
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    replaces: str | None = None  # for `replace`: the superseded resource address
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "action", Action(self.action))
+        object.__setattr__(self, "before", freeze(self.before))
+        object.__setattr__(self, "after", freeze(self.after))
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "address": self.address,
+            "spec": self.spec,
+            "action": self.action.value,
+            "reason": self.reason,
+            "before": thaw(self.before),
+            "after": thaw(self.after),
+        }
+        if self.replaces:
+            out["replaces"] = self.replaces
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Change:
+        return cls(
+            address=data["address"],
+            spec=data.get("spec"),
+            action=Action(data["action"]),
+            reason=data.get("reason", ""),
+            before=data.get("before"),
+            after=data.get("after"),
+            replaces=data.get("replaces"),
+        )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One AWS API call the applier makes, in order.
+
+    `tags` are ownership tags recorded after a successful operation that cannot carry tags
+    itself (UpdateEndpoint, UpdateEndpointWeightsAndCapacities, the autoscaling calls): the
+    applier writes them on `tag_arn` (the step's resource, or for autoscaling steps the
+    endpoint they belong to) as part of the step.
+    """
+
+    operation: str
+    address: str
+    params: Mapping[str, Any]
+    description: str = ""
+    tags: Mapping[str, str] | None = None
+    tag_arn: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", freeze(self.params))
+        object.__setattr__(self, "tags", freeze(self.tags))
+
+    def params_plain(self) -> dict[str, Any]:
+        """The params as plain (mutable) JSON values, ready for a boto3 call."""
+        return thaw(self.params)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "operation": self.operation,
+            "address": self.address,
+            "params": thaw(self.params),
+            "description": self.description,
+        }
+        if self.tags:
+            out["tags"] = thaw(self.tags)
+        if self.tag_arn:
+            out["tag_arn"] = self.tag_arn
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Step:
+        return cls(
+            operation=data["operation"],
+            address=data["address"],
+            params=data.get("params") or {},
+            description=data.get("description", ""),
+            tags=data.get("tags"),
+            tag_arn=data.get("tag_arn"),
+        )

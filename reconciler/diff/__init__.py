@@ -1,0 +1,1 @@
+"""Comparing states: field policies that normalize both sides, and path-addressed deltas."""

@@ -1,0 +1,338 @@
+"""The endpoint handler (`endpoint/<name>`): the one mutable serving resource.
+
+The comparable state of an endpoint is the config it serves, each production variant's
+weight and instance count as DescribeEndpoint reports them (without the capacity an
+autoscaler owns), and its tags. The update path is the cheapest safe one: only
+weights/counts differ -> UpdateEndpointWeightsAndCapacities (no redeploy); anything else ->
+UpdateEndpoint onto the new content-addressed config with the spec's deploymentConfig.
+After UpdateEndpoint, an endpoint back InService on its old config means SageMaker rolled
+the update back: the step fails with the FailureReason. A Failed endpoint is replaced.
+Missing endpoints: `find` returns None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler import tags as tagmod
+from reconciler.addressing import Address
+from reconciler.aws.calls import call
+from reconciler.aws.waits import WaitTimeout, wait_with_progress
+from reconciler.changes import Action, Step
+from reconciler.errors import ApplyError
+from reconciler.frozen import thaw
+from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned, View
+from reconciler.handlers.endpoint import checks
+from reconciler.handlers.endpoint.rollout import (
+    CREATE_TIMEOUT,
+    DELETE_TIMEOUT,
+    ROLLBACK_FAILED_HELP,
+    TRANSITIONAL,
+    UPDATE_TIMEOUT,
+    WEIGHTS_TIMEOUT,
+    alarms_in_alarm,
+    deployment_timeout,
+    describe_rollout,
+)
+from reconciler.handlers.sagemaker_common import describe_into, find_by_name, read, run_simple, with_consistency_retry
+from reconciler.handlers.variants import config_request, initial_values, live_variants, mask_scaled, weight_steps
+from reconciler.resources import Desired, Live
+
+TARGET_TYPE = "scalable-target"  # the endpoint's child type: Application Auto Scaling of its variants
+CONFIG_TYPE = "endpoint-config"
+
+
+def autoscaled_live(live: Live) -> set[str]:
+    """Variants of a live endpoint registered as scalable targets."""
+    return {str(t.address.name).rsplit("/", 1)[-1] for t in live.related.get(TARGET_TYPE, [])}
+
+
+def settled(data: dict[str, Any] | None) -> bool:
+    """Gone, or in a status that accepts changes (not Creating/Updating/...)."""
+    return data is None or data.get("EndpointStatus") not in TRANSITIONAL
+
+
+class EndpointHandler(Handler):
+    type = "endpoint"
+    service = "sagemaker"
+    arn_type = "endpoint"
+    tagging_type = "sagemaker:endpoint"
+    after = (CONFIG_TYPE, "alarm")
+    reads_children = (TARGET_TYPE,)  # autoscaled capacity is masked
+    operations = frozenset({"CreateEndpoint", "UpdateEndpoint", "UpdateEndpointWeightsAndCapacities", "DeleteEndpoint",
+                            "AddTags", "DeleteTags"})
+    immutable = False
+    describe_on_plan = True
+    noun = "endpoint"
+
+    # --- reading -----------------------------------------------------------------------
+    def describe(self, clients: Any, live: Live) -> Live:
+        """`live` with DescribeEndpoint output; `data` None when the endpoint is gone."""
+        return describe_into(clients.sagemaker, "DescribeEndpoint", "EndpointName", live)
+
+    def comparable(self, live: Live) -> dict[str, Any] | None:
+        """Config served, variant weights/counts (without autoscaled capacity) and user tags; None when missing."""
+        if live.data is None:
+            return None
+        return {
+            "endpointConfigName": live.data.get("EndpointConfigName"),
+            "variants": mask_scaled(live_variants(live.data), autoscaled_live(live)),
+            "tags": tagmod.user_tags(live.tags),
+        }
+
+    def find(self, clients: Any, name: str) -> Live | None:
+        """The endpoint with its tags; None when it does not exist. (Its scalable targets are attached
+        by the planner from the child handler's discovery.)"""
+        return find_by_name(clients.sagemaker, self.type, "DescribeEndpoint", "EndpointName", "EndpointArn", name)
+
+    # --- relations ---------------------------------------------------------------------
+    def uses(self, view: View, desired: Desired | None, live: Live | None) -> set[Address]:
+        """The config it will serve (desired) or serves (live), and a config it is deploying."""
+        used: set[Address] = set()
+        if desired is not None:
+            used.add(Address(CONFIG_TYPE, str(desired.request["EndpointConfigName"])))
+        elif live is not None and (live.data or {}).get("EndpointConfigName"):
+            used.add(Address(CONFIG_TYPE, str(live.data["EndpointConfigName"])))  # type: ignore[index]
+        pending = ((live.data or {}).get("PendingDeploymentSummary") or {}).get("EndpointConfigName") if live else None
+        if pending:
+            used.add(Address(CONFIG_TYPE, str(pending)))
+        return used
+
+    def group(self, address: Address, desired: Desired | None, live: Live | None) -> Address | None:
+        """An endpoint's steps form its own group."""
+        return address
+
+    def was_applied(self, view: View, address: Address) -> bool:
+        """A missing endpoint had been applied when the config its spec serves exists."""
+        desired = view.desired.get(address)
+        return desired is not None and Address(CONFIG_TYPE, str(desired.request["EndpointConfigName"])) in view.live
+
+    # --- planning ----------------------------------------------------------------------
+    def _left_alone(self, ctx: PlanContext, live: Live) -> set[str]:
+        """Variants scaled by a target reconciler does not manage (set up outside git): never fought."""
+        out: set[str] = set()
+        for target in live.related.get(TARGET_TYPE, []):
+            handler = ctx.handler(target.address.type)
+            if target.address not in ctx.desired and not handler.is_managed(target, ctx):
+                out.add(target.address.name.rsplit("/", 1)[-1])
+        return out
+
+    def _scaled(self, ctx: PlanContext, desired: Desired, live: Live | None) -> set[str]:
+        scaled = set(thaw(desired.extra.get("autoscaled", {})))
+        return scaled | self._left_alone(ctx, live) if live is not None else scaled
+
+    def assess(self, ctx: PlanContext, desired: Desired, live: Live | None) -> Assessment:
+        """Failed endpoints are replaced; one held by a shadow test is left alone; otherwise the served
+        config, variant weights/counts (autoscaled capacity masked) and tags are compared."""
+        checks.check_alarms(ctx, desired)
+        if live is None:
+            return Assessment(None, desired.comparable)
+        data = live.data or {}
+        status = data.get("EndpointStatus")
+        if status == "Failed":
+            reason = (f"endpoint is Failed ({data.get('FailureReason', 'no reason given')}); SageMaker allows only "
+                      "DeleteEndpoint in that state")
+            return Assessment(self.comparable(live), desired.comparable, failed=reason)
+        holder = ctx.holder_of(desired.address)
+        if holder is not None:
+            ctx.notes.append(f"{desired.address} is managed by {holder} while that shadow test is active: its serving "
+                             "config and variants are the experiment's, not drift; reconciler changes them again once "
+                             "the test is promoted or stopped")
+            return Assessment(None, None, held_by=holder)
+        if status in TRANSITIONAL:
+            ctx.warnings.append(f"{desired.address} is {status}; apply waits for it to settle and refuses the plan if "
+                                "the outcome differs from what was planned")
+        if status == "UpdateRollbackFailed":
+            ctx.warnings.append(f"{desired.address} is UpdateRollbackFailed. {ROLLBACK_FAILED_HELP}")
+        scaled = self._scaled(ctx, desired, live)
+        before = self.comparable(live)
+        assert before is not None
+        before["variants"] = mask_scaled(live_variants(data), scaled)
+        after = thaw(desired.comparable)
+        after["variants"] = mask_scaled(thaw(desired.comparable["variants"]), scaled)
+        return Assessment(before, after, pending=self._bookkeeping(ctx, desired, live))
+
+    def plan_steps(self, ctx: PlanContext, action: Action, desired: Desired, live: Live | None,
+                   assessment: Assessment) -> Planned:
+        """Create (or replace a Failed endpoint), or update by the cheapest safe path, then retag."""
+        address = str(desired.address)
+        name = desired.address.name
+        arn = self.arn(ctx.region, ctx.account, name)
+        config_name = desired.request["EndpointConfigName"]
+        scaled_desired = set(thaw(desired.extra.get("autoscaled", {})))
+        if action in (Action.create, Action.replace):
+            steps: list[Step] = []
+            if action is Action.replace:
+                steps.append(Step("DeleteEndpoint", address, {"EndpointName": name}, "delete failed endpoint"))
+            params = {"EndpointName": name, "EndpointConfigName": config_name,
+                      "Tags": tagmod.to_tag_list(desired.tags(ctx.stack))}
+            steps.append(Step("CreateEndpoint", address, params, "create endpoint and wait until InService"))
+            start = mask_scaled(self._config_start(ctx, config_name), scaled_desired)
+            target = thaw(desired.comparable["variants"])
+            steps.extend(weight_steps(address, name, start, target, arn))
+            return Planned(assessment.failed or "new endpoint", steps)
+        assert live is not None and live.data is not None
+        before, after = assessment.before, assessment.after
+        scaled = self._scaled(ctx, desired, live)
+        live_all = live_variants(live.data)
+        target = after["variants"]
+        state_steps: list[Step] = []
+        reason = ""
+        if before["endpointConfigName"] != config_name:
+            checks.check_live_limits(ctx, desired, live)
+            state_steps, reason = self._update_steps(ctx, desired, live_all, scaled, target, arn)
+            reason = (f"serves endpoint config {config_name} (was {before['endpointConfigName']}); rollout: "
+                      f"{reason}")
+            retained = scaled & set(live_all) & set(target)
+            if retained:
+                reason += f"; keeps the autoscaled capacity of {', '.join(sorted(retained))}"
+        elif before["variants"] != target:
+            state_steps.extend(weight_steps(address, name, before["variants"], target, arn))
+            reason = "only variant weights/capacity change: updated in place, no redeploy"
+        if state_steps:
+            last = state_steps[-1]
+            state_steps[-1] = Step(last.operation, last.address, last.params, last.description,
+                                   {tagmod.HASH: desired.state_hash}, arn)
+        tag_steps = self.tag_steps(ctx, desired, live, skip_hash=bool(state_steps))
+        if not reason:
+            reason = self.tags_reason(assessment)
+        elif before["tags"] != after["tags"]:
+            reason += "; tags change"
+        return Planned(reason, state_steps + tag_steps)
+
+    def _update_steps(self, ctx: PlanContext, desired: Desired, live_all: dict[str, Any], scaled: set[str],
+                      target: dict[str, Any], arn: str) -> tuple[list[Step], str]:
+        """UpdateEndpoint onto the new config (keeping autoscaled capacity), then any weights/counts it leaves."""
+        address, name = str(desired.address), desired.address.name
+        config_name = desired.request["EndpointConfigName"]
+        params: dict[str, Any] = {"EndpointName": name, "EndpointConfigName": config_name}
+        start = self._config_start(ctx, config_name)
+        retained = scaled & set(live_all) & set(target)
+        if retained:
+            # Keep what the autoscaler set; take weights from the new config only when the spec moves them.
+            params["RetainAllVariantProperties"] = True
+            moved = any(target[v].get("weight") != live_all[v].get("weight") for v in set(live_all) & set(target))
+            if moved:
+                params["ExcludeRetainedVariantProperties"] = [{"VariantPropertyType": "DesiredWeight"}]
+            expected = {}
+            for v in target:
+                if v in live_all:
+                    entry = dict(live_all[v])
+                    if moved and v in start:
+                        entry["weight"] = start[v].get("weight", entry.get("weight"))
+                    expected[v] = entry
+                else:
+                    expected[v] = start.get(v, {})
+        else:
+            params["RetainAllVariantProperties"] = False
+            expected = start
+        deployment = thaw(desired.extra.get("deploymentConfig"))
+        if deployment:
+            params["DeploymentConfig"] = deployment
+            checks.check_guarded_variants(ctx, desired, set(live_all), set(target))
+        rollout = describe_rollout(deployment)
+        steps = [Step("UpdateEndpoint", address, params, f"deploy the new config: {rollout}", tag_arn=arn)]
+        steps.extend(weight_steps(address, name, mask_scaled(expected, scaled), target, arn))
+        return steps, rollout
+
+    def _config_start(self, ctx: PlanContext, config_name: str) -> dict[str, Any]:
+        """The variant values an endpoint gets when it starts serving `config_name`."""
+        request = config_request(ctx, config_name, sources=("live", "desired"))
+        return initial_values(request) if request is not None else {}
+
+    def delete_steps(self, ctx: PlanContext, live: Live) -> list[Step]:
+        return [Step("DeleteEndpoint", str(live.address), {"EndpointName": live.address.name}, "delete endpoint")]
+
+    # --- applying ----------------------------------------------------------------------
+    def wait(self, ctx: ExecContext, step: Step, done: Any, timeout: float, what: str,
+             quiet_when_done: bool = False, phases: list[str] | None = None) -> dict[str, Any] | None:
+        """Follow the endpoint until `done(description)`, printing its status and each variant's phase;
+        records the deployment phases seen in `phases` (rollback phases left out)."""
+        name = step.params["EndpointName"]
+
+        def status(data: dict[str, Any] | None) -> str:
+            message = "deleted" if data is None else str(data.get("EndpointStatus"))
+            pending = (data or {}).get("PendingDeploymentSummary") or {}
+            for v in pending.get("ProductionVariants") or []:
+                for vs in v.get("VariantStatus") or []:
+                    detail = vs.get("StatusMessage") or ""
+                    phase = f"variant {v.get('VariantName')}: {vs.get('Status')}" + (f" ({detail})" if detail else "")
+                    message += f"; {phase}"
+                    rolling_back = vs.get("Status") == "Deleting" or detail.lower().startswith("rolling back")
+                    if phases is not None and not rolling_back and (not phases or phases[-1] != phase):
+                        phases.append(phase)
+            return message
+
+        try:
+            return wait_with_progress(ctx.wait, ctx.hooks, step,
+                                      lambda: read(ctx.clients.sagemaker, "DescribeEndpoint", {"EndpointName": name}),
+                                      done, timeout, status, quiet_when_done)
+        except WaitTimeout as exc:
+            raise ApplyError(f"{step.address}: timed out waiting for {what}: {exc}") from None
+
+    def _settle(self, ctx: ExecContext, step: Step) -> None:
+        """Wait until the endpoint accepts changes (not Creating/Updating/...)."""
+        data = self.wait(ctx, step, settled, UPDATE_TIMEOUT, "the endpoint to settle before changing it",
+                         quiet_when_done=True)
+        if data is not None and data.get("EndpointStatus") == "Failed" and step.operation != "DeleteEndpoint":
+            raise ApplyError(f"{step.address} is Failed: {data.get('FailureReason', 'no reason given')}")
+
+    def execute(self, ctx: ExecContext, step: Step) -> None:
+        """Run one endpoint step and follow it until the endpoint has settled."""
+        sm = ctx.clients.sagemaker
+        op = step.operation
+        name = step.params.get("EndpointName")
+        if op == "CreateEndpoint":
+            with_consistency_retry(lambda: call(sm, op, step.params_plain()))
+            data = self.wait(ctx, step, lambda d: d is not None and d.get("EndpointStatus") != "Creating",
+                             CREATE_TIMEOUT, "the endpoint to be created")
+            if data is None or data.get("EndpointStatus") != "InService":
+                reason = (data or {}).get("FailureReason", "no reason given")
+                raise ApplyError(f"{step.address} failed to create: {reason}")
+            return
+        if op == "UpdateEndpoint":
+            self._settle(ctx, step)
+            call(sm, op, step.params_plain())
+            phases: list[str] = []
+            data = self.wait(ctx, step, settled, deployment_timeout(step.params_plain()), "the deployment to finish",
+                             phases=phases)
+            self._check_update(ctx, step, data, phases)
+            return
+        if op == "UpdateEndpointWeightsAndCapacities":
+            self._settle(ctx, step)
+            call(sm, op, step.params_plain())
+            data = self.wait(ctx, step, settled, WEIGHTS_TIMEOUT, "the weights/capacity change")
+            if data is None or data.get("EndpointStatus") != "InService":
+                status = (data or {}).get("EndpointStatus", "gone")
+                raise ApplyError(f"{step.address}: weights/capacity change ended {status}: "
+                                 f"{(data or {}).get('FailureReason', 'no reason given')}")
+            return
+        if op == "DeleteEndpoint":
+            self._settle(ctx, step)
+            run_simple(sm, step)
+            self.wait(ctx, step, lambda d: d is None, DELETE_TIMEOUT, "the endpoint to be deleted")
+            return
+        if name is not None:
+            self._settle(ctx, step)
+        run_simple(sm, step)
+
+    def _check_update(self, ctx: ExecContext, step: Step, data: dict[str, Any] | None, phases: list[str]) -> None:
+        """Fail the step unless the endpoint ended InService on the new config (rolled back, Failed, ...)."""
+        target = step.params["EndpointConfigName"]
+        if data is None:
+            raise ApplyError(f"{step.address} disappeared during the update")
+        status = data.get("EndpointStatus")
+        if status == "UpdateRollbackFailed":
+            raise ApplyError(f"{step.address}: update to {target} failed and so did the rollback. "
+                             f"FailureReason: {data.get('FailureReason', 'none given')}. {ROLLBACK_FAILED_HELP}")
+        if status == "Failed":
+            raise ApplyError(f"{step.address} failed during the update: {data.get('FailureReason', 'none given')}")
+        if data.get("EndpointConfigName") != target:
+            during = f" (last phase seen: {phases[-1]})" if phases else ""
+            alarms = alarms_in_alarm(ctx.clients.get("cloudwatch"), step)
+            reason = str(data.get("FailureReason") or "none given").rstrip(". ")
+            raise ApplyError(
+                f"{step.address}: SageMaker rolled the update back{during}; the endpoint still serves "
+                f"{data.get('EndpointConfigName')} instead of {target}.{alarms} FailureReason: {reason}. The "
+                "serving config and its models were kept; fix the cause and apply again."
+            )

@@ -1,0 +1,97 @@
+"""Spec kinds: one module per kind users write, behind one registry.
+
+Every module (or small package) of this package that defines `KIND`
+(a `reconciler.spec.kind.SpecKind`: naming rule, schema source, semantic checks, expansion
+into AWS resources) is a kind; `REGISTRY` holds them all. Validation, schema generation,
+expansion and `reconciler schema` all read it, so adding a kind is adding its module: nothing
+else changes. The kinds that existed first keep their documented order (`ORDER`, which also
+orders the generated schemas); any other kind follows in module-name order.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reconciler.kinds.base import ExpandContext
+from reconciler.resources import Desired
+from reconciler.spec.documents import StackSpec
+from reconciler.spec.fragments import KindSource
+from reconciler.spec.kind import Registry, SpecKind
+from reconciler.spec.schemagen import SchemaGenerator, generator_for
+from reconciler.spec.validate import load_stack as _load_stack
+
+if TYPE_CHECKING:
+    from botocore.model import StructureShape
+
+ORDER = ("stack", "model", "endpoint", "alarm", "shadow_test")
+NOT_KINDS = frozenset({"base"})
+
+
+@functools.lru_cache(maxsize=1)
+def registry() -> Registry:
+    """Every kind module of this package, found once per process."""
+    names = [m.name for m in pkgutil.iter_modules(__path__) if m.name not in NOT_KINDS]
+    ordered = [n for n in ORDER if n in names] + sorted(n for n in names if n not in ORDER)
+    found: list[SpecKind] = []
+    for name in ordered:
+        kind = getattr(importlib.import_module(f"{__name__}.{name}"), "KIND", None)
+        if isinstance(kind, SpecKind):
+            found.append(kind)
+    return Registry(tuple(found))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "REGISTRY":  # found on first use: kind modules import this package's base module
+        return registry()
+    raise AttributeError(name)
+
+
+def schemas() -> SchemaGenerator:
+    """The JSON Schemas of every kind."""
+    return generator_for(registry())
+
+
+def load_stack(root: Path) -> StackSpec:
+    """Load and validate a stack directory; raises SpecError with every problem found."""
+    return _load_stack(root, registry())
+
+
+def expand(stack: StackSpec, region: str, account: str) -> list[Desired]:
+    """Desired resources in dependency order (references resolved before their users)."""
+    ctx = ExpandContext(stack, region, account)
+    out: list[Desired] = []
+    for address in stack.order:
+        doc = stack.get(address)
+        assert doc is not None
+        kind = registry()[doc.kind]
+        assert kind.expand is not None, f"{doc.kind} owns no resources"
+        out.extend(kind.expand(ctx, doc))
+    return out
+
+
+def spec_shape(kind: str) -> StructureShape:
+    """The AWS request shape a generated kind's spec is written in (`Model` -> `CreateModelInput`,
+    `Alarm` -> `PutMetricAlarmInput`). It still holds the members the spec omits (`spec_omitted`);
+    extension members are not in it. Raises `KeyError` for a kind without an AWS shape (`Stack`)."""
+    from reconciler.aws.shapes import operation_input
+
+    source = _source(kind)
+    return operation_input(source.service, source.operation)
+
+
+def spec_omitted(kind: str) -> tuple[str, ...]:
+    """The API members of `spec_shape(kind)` a spec never holds (filled in by the expansion):
+    `("AlarmName", "Tags")` for an Alarm, `("Name", "Type", "Tags")` for a ShadowTest."""
+    return _source(kind).omit
+
+
+def _source(kind: str) -> KindSource:
+    spec_kind = registry().get(kind)
+    if spec_kind is None or spec_kind.source is None:
+        generated = ", ".join(name for name, _ in registry().sources())
+        raise KeyError(f"kind {kind!r} has no AWS request shape (generated kinds: {generated})")
+    return spec_kind.source

@@ -1,0 +1,24 @@
+"""The `Endpoint` kind, one small package: `schema` (its request source and extensions, spec <-> API
+conversion), `expand` (config, endpoint and autoscaling resources), `limits` (semantic checks).
+
+Its spec is the CreateEndpointConfig request in lowerCamelCase without `endpointConfigName`
+and `tags`, plus `deploymentConfig` and each production variant's `autoscaling`.
+"""
+
+from reconciler.kinds.endpoint.expand import expand
+from reconciler.kinds.endpoint.limits import check
+from reconciler.kinds.endpoint.schema import SOURCE
+from reconciler.spec.kind import SpecKind
+from reconciler.spec.naming import SAGEMAKER_CONTENT_ADDRESSED
+
+# An Endpoint's name is also the prefix of its content-addressed EndpointConfig names.
+KIND = SpecKind(
+    name="Endpoint",
+    naming=SAGEMAKER_CONTENT_ADDRESSED,
+    description="A SageMaker endpoint with its endpoint configuration, rollout policy and autoscaling.",
+    source=SOURCE,
+    check=check,
+    expand=expand,
+)
+
+__all__ = ["KIND"]

@@ -1,0 +1,72 @@
+"""The `Stack` kind: stack-wide settings, exactly one document per stack directory; owns no AWS resources."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from reconciler.diagnostics import Diagnostics
+from reconciler.spec.documents import Stack
+from reconciler.spec.fragments import TAG_MAP_DEF
+from reconciler.spec.kind import SpecKind
+from reconciler.spec.loader import Document
+from reconciler.spec.naming import HYPHENATED, NameRule
+from reconciler.spec.validate import check_tags
+
+REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
+ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
+STACK_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+STACK_NAME_MAX = 63
+
+SPEC_SCHEMA: Mapping[str, Any] = MappingProxyType(
+    {
+        "type": "object",
+        "description": "Stack-wide settings; exactly one Stack document per stack directory.",
+        "properties": {
+            "region": {
+                "type": "string",
+                "description": "AWS region of the stack, e.g. us-east-1.",
+                "pattern": REGION_PATTERN,
+            },
+            "accountId": {
+                "type": "string",
+                "description": "Guard: refuse to plan or apply in any other AWS account (12 digits).",
+                "pattern": ACCOUNT_ID_PATTERN,
+            },
+            "tags": {
+                "$ref": f"#/$defs/{TAG_MAP_DEF}",
+                "description": "Tags for every resource of the stack; a document's tags override these.",
+            },
+            "prune": {
+                "type": "boolean",
+                "default": False,
+                "description": (
+                    "Delete owned resources whose documents left the specs; when false, plan reports them."
+                ),
+            },
+        },
+        "additionalProperties": False,
+    }
+)
+
+
+def settings(doc: Document, diags: Diagnostics) -> Stack | None:
+    """The stack's settings from its (schema-valid) document."""
+    data = doc.data
+    spec = data.get("spec") or {}
+    check_tags(doc, spec.get("tags") or {}, ("spec", "tags"), diags)
+    return Stack(name=data["name"], region=spec.get("region"), account_id=spec.get("accountId"),
+                 tags={str(k): str(v) for k, v in (spec.get("tags") or {}).items()},
+                 prune=bool(spec.get("prune", False)), doc=doc)
+
+
+KIND = SpecKind(
+    name="Stack",
+    naming=NameRule(False, STACK_NAME_MAX, STACK_NAME, HYPHENATED),
+    description="Stack-wide settings: region, account guard, tags, prune.",
+    spec_schema=SPEC_SCHEMA,
+    owns_resources=False,
+    settings=settings,
+)
