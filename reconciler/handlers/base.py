@@ -180,6 +180,7 @@ class Handler(ABC):
     shape: ClassVar[tuple[str, str] | None] = None  # (service, operation): the comparable's spec shape
     tag_api: ClassVar[TagApi | None] = SAGEMAKER_TAGS
     noun: ClassVar[str] = "resource"
+    superseded_reason: ClassVar[str] = "superseded; nothing kept by this plan uses it"  # shown when collected
 
     def check_operation(self, step: Step) -> None:
         """Refuse a step this handler does not know (a corrupt or foreign plan file)."""

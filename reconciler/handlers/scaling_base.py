@@ -40,6 +40,7 @@ class AutoscalingHandler(Handler):
     tagging_type = ""
     immutable = False
     delete_stage = "pre"
+    superseded_reason = "no longer in its Endpoint's autoscaling spec"
     tag_api = None  # AAS resources carry none of our tags: the endpoint records their state
 
     def name_from_arn(self, arn: str) -> str | None:

@@ -29,6 +29,7 @@ from typing import Any
 from reconciler import tags as tagmod
 from reconciler.addressing import Address
 from reconciler.aws.clients import AnyClients, ReadClients
+from reconciler.aws.tagging import tagged
 from reconciler.changes import Action, Change, Step
 from reconciler.errors import PlanError
 from reconciler.handlers.base import Handler, PlanContext, Planned, ResourcePlan, delete_change
@@ -86,21 +87,14 @@ def _parallel(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
 
 def discover_owned(clients: ReadClients, stack: str) -> dict[Address, Live]:
     """Every resource tagged with this stack, with its tags, in one paginated tag query."""
-    paginator = clients.tagging.get_paginator("get_resources")
-    types = sorted({h.tagging_type for h in handlers().values() if h.tagging_type})
+    types = {h.tagging_type for h in handlers().values() if h.tagging_type}
     found: dict[Address, Live] = {}
-    for page in paginator.paginate(TagFilters=[{"Key": tagmod.STACK, "Values": [stack]}],
-                                   ResourceTypeFilters=types, ResourcesPerPage=100):
-        for item in page.get("ResourceTagMappingList", []):
-            arn = item["ResourceARN"]
-            match = handler_for_arn(arn)
-            if match is None:
-                continue
-            handler, name = match
-            tags = tagmod.from_tag_list(item.get("Tags"))
-            if not tagmod.owned_by(tags, stack):
-                continue
-            found[Address(handler.type, name)] = Live(Address(handler.type, name), arn, tags)
+    for arn, tags in tagged(clients, tagmod.STACK, stack, types):
+        match = handler_for_arn(arn)
+        if match is None or not tagmod.owned_by(tags, stack):
+            continue
+        handler, name = match
+        found[Address(handler.type, name)] = Live(Address(handler.type, name), arn, tags)
     return found
 
 
@@ -270,10 +264,7 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
         change: Change | None = None
         if address not in folded:  # a superseded version is shown in its successor's replace change
             base = delete_change(handler, lv)
-            if handler.parent_type and why == "superseded":
-                reason = "no longer in its Endpoint's autoscaling spec"
-            else:
-                reason = "superseded; nothing kept by this plan uses it" if why == "superseded" else why
+            reason = handler.superseded_reason if why == "superseded" else why
             change = Change(base.address, base.spec, base.action, reason, base.before, base.after)
         rp = ResourcePlan(change, pre=steps) if handler.delete_stage == "pre" else ResourcePlan(change, steps)
         planned.extend(_staged(rp, ordering.STAGE_DELETE, handler, 0))

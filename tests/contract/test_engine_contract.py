@@ -1,4 +1,4 @@
-"""Contract tests: the exact AWS requests the engine makes, with botocore's Stubber.
+"""Engine wire-contract tests: the exact AWS requests the engine makes, with botocore's Stubber.
 
 Stubber checks each request's parameters against what we expect and validates every
 canned response against the service model, so these tests pin the wire contract of the

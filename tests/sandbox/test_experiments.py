@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from reconciler.sandbox import Sandbox, control
 from reconciler.sandbox.lifecycle import UPDATE_SECONDS
-from tests.contract.test_sandbox import (
+from tests.sandbox.test_sagemaker import (
     ROLE,
     assert_valid,
     expect_validation,
@@ -29,7 +29,7 @@ from tests.contract.test_sandbox import (
     variant,
     variants_by_name,
 )
-from tests.contract.test_sandbox_guardrails import frozen
+from tests.sandbox.test_guardrails import frozen
 
 __all__ = ["sandbox", "sm"]  # fixtures used by name below
 

@@ -16,7 +16,7 @@ from botocore.client import BaseClient
 
 from reconciler.sandbox import Sandbox, control
 from reconciler.sandbox.lifecycle import UPDATE_SECONDS
-from tests.contract.test_sandbox import (
+from tests.sandbox.test_sagemaker import (
     _client,
     assert_valid,
     expect_validation,

@@ -13,7 +13,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from reconciler.sandbox import Sandbox, control
-from tests.contract.test_sandbox import (
+from tests.sandbox.test_sagemaker import (
     _client,
     _keep_raw_body,
     assert_valid,
