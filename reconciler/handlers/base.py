@@ -56,6 +56,11 @@ class TagApi:
     arn_param: str  # "ResourceArn"
     keys_param: str = "TagKeys"
     tags_param: str = "Tags"
+    as_map: bool = False  # tags sent as {key: value} (CloudWatch Logs) rather than [{Key, Value}]
+
+    def tags(self, tags: Mapping[str, str]) -> Any:
+        """Tags in this API's request form."""
+        return dict(sorted(tags.items())) if self.as_map else tagmod.to_tag_list(tags)
 
 
 SAGEMAKER_TAGS = TagApi("sagemaker", "AddTags", "DeleteTags", "ResourceArn")
@@ -309,8 +314,8 @@ class Handler(ABC):
                         and (k in tagmod.MANAGED_KEYS or not k.lower().startswith("reconciler:")))
         steps: list[Step] = []
         if add:
-            steps.append(Step(api.add, str(live.address), {api.arn_param: live.arn,
-                                                           api.tags_param: tagmod.to_tag_list(add)}, "record tags"))
+            steps.append(Step(api.add, str(live.address), {api.arn_param: live.arn, api.tags_param: api.tags(add)},
+                              "record tags"))
         if remove:
             steps.append(Step(api.remove, str(live.address), {api.arn_param: live.arn, api.keys_param: remove},
                               "remove tags"))
@@ -369,7 +374,7 @@ class Handler(ABC):
             from reconciler.aws.calls import call
 
             call(ctx.clients.get(api.service), api.add,
-                 {api.arn_param: step.tag_arn, api.tags_param: tagmod.to_tag_list(thaw(step.tags))})
+                 {api.arn_param: step.tag_arn, api.tags_param: api.tags(thaw(step.tags))})
 
 
 def delete_change(handler: Handler, live: Live) -> Change:

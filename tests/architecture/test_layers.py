@@ -57,7 +57,7 @@ def test_handlers_never_import_each_other_or_the_registry() -> None:
     handler_modules = set()
     for name, path in modules().items():
         if name.startswith("reconciler.handlers.") and "HANDLER" in _code_strings(path):
-            handler_modules.add(name if path.name != "__init__.py" else name)
+            handler_modules.add(name)
     for name in graph:
         if not name.startswith("reconciler.handlers.") or name == "reconciler.handlers.registry":
             continue
