@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from reconciler.sandbox import Sandbox, control
 from reconciler.sandbox.lifecycle import UPDATE_SECONDS
+from tests.sandbox.test_guardrails import frozen
 from tests.sandbox.test_sagemaker import (
     ROLE,
     assert_valid,
@@ -29,7 +30,6 @@ from tests.sandbox.test_sagemaker import (
     variant,
     variants_by_name,
 )
-from tests.sandbox.test_guardrails import frozen
 
 __all__ = ["sandbox", "sm"]  # fixtures used by name below
 
