@@ -22,6 +22,18 @@ class CliError(Exception):
     """A user-facing error raised by the CLI itself."""
 
 
+class UsageError(Exception):
+    """The command line itself is wrong (an unknown flag, a bad choice): exit 1, never 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, except that a usage error exits 1: 2 means "changes or drift" and nothing else."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise UsageError(f"{self.prog}: error: {message}")
+
+
 # --- output ------------------------------------------------------------------------------
 def out(text: str = "") -> None:
     sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
@@ -302,7 +314,7 @@ def _aws_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from reconciler import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="reconciler",
         description="Keep Amazon SageMaker deployments in git: validate, plan, apply and detect drift.",
     )
@@ -374,7 +386,11 @@ def _error_lines(exc: BaseException) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        err(str(exc))
+        return EXIT_ERROR
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_OK

@@ -179,3 +179,17 @@ def test_schema_command_prints_each_kind(tmp_path: Path) -> None:
         assert schema["$schema"].startswith("https://json-schema.org/")
     unknown = Cli(None, tmp_path)("schema", "Endpont")  # type: ignore[arg-type]
     assert unknown.code == 1 and "unknown kind 'Endpont'" in unknown.err
+
+
+@pytest.mark.parametrize("args", [["drift", "--frmat", "json"], ["plan", "--format", "yaml"], ["bogus"],
+                                  ["apply", "a", "b", "c"]])
+def test_usage_errors_exit_1_never_the_changes_code(args: list[str], tmp_path: Path) -> None:
+    result = Cli(None, tmp_path)(*args)  # type: ignore[arg-type]
+    assert result.code == 1, result.text
+    assert "usage: reconciler" in result.err and "error:" in result.err
+
+
+def test_usage_errors_exit_1_from_the_console_script(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "reconciler", "drift", "--frmat", "json"], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert done.returncode == 1 and "unrecognized arguments: --frmat" in done.stderr

@@ -130,3 +130,61 @@ def test_autoscaling_limits(tmp_path: Path, variants: str, extra: str, expected:
         assert found == []
     else:
         assert any(expected in e for e in found), found
+
+
+POOLS = """\
+- variantName: a
+  modelName: ${Model.m.name}
+  instancePools:
+    - {instanceType: ml.g5.xlarge, priority: 1}
+    - {instanceType: ml.g6.xlarge, priority: 2}
+  initialInstanceCount: 2
+"""
+
+
+def test_instance_pools_stand_in_for_an_instance_type(tmp_path: Path) -> None:
+    assert errors(tmp_path, endpoint(POOLS)) == []
+    both = POOLS.replace("  instancePools:", "  instanceType: ml.m5.large\n  instancePools:")
+    assert errors(tmp_path, endpoint(both)) == [
+        "e.yaml:8:21: variant 'a' sets both instanceType and instancePools; give the instance types as pools only"]
+
+
+SHADOW = """\
+apiVersion: reconciler/v1
+kind: ShadowTest
+name: t
+spec:
+  endpointName: e
+  roleArn: arn:aws:iam::123456789012:role/r
+  modelVariants:
+    - {modelName: m1, variantName: a, infrastructureConfig: {infrastructureType: RealTimeInference,
+       realTimeInferenceConfig: {instanceType: ml.m5.large, instanceCount: 1}}}
+    - {modelName: m2, variantName: b, infrastructureConfig: {infrastructureType: RealTimeInference,
+       realTimeInferenceConfig: {instanceType: ml.m5.large, instanceCount: 1}}}
+  shadowModeConfig: {sourceModelVariantName: a, shadowModelVariants: [{shadowModelVariantName: b,
+                                                                       samplingPercentage: 10}]}
+  SCHEDULE
+"""
+
+
+def shadow_errors(tmp_path: Path, schedule: str) -> list[str]:
+    root = tmp_path / "specs"
+    root.mkdir(exist_ok=True)
+    (root / "stack.yaml").write_text(STACK)
+    (root / "t.yaml").write_text(SHADOW.replace("SCHEDULE", schedule))
+    try:
+        load_stack(root)
+    except SpecError as exc:
+        return [str(d).split("specs/", 1)[-1] for d in exc.diagnostics.errors]
+    return []
+
+
+def test_a_shadow_test_runs_at_most_30_days(tmp_path: Path) -> None:
+    assert shadow_errors(tmp_path, "schedule: {startTime: '2026-12-01T00:00:00Z', endTime: '2026-12-31T00:00:00Z'}") == []
+    assert shadow_errors(tmp_path, "schedule: {startTime: '2026-12-01T00:00:00Z', endTime: '2027-01-01T00:00:00Z'}") == [
+        "t.yaml:14:58: schedule runs 31 days (2026-12-01T00:00:00Z to 2027-01-01T00:00:00Z); SageMaker runs a shadow "
+        "test at most 30 days"]
+    assert shadow_errors(tmp_path, "schedule: {startTime: '2026-12-02T00:00:00Z', endTime: '2026-12-01T00:00:00Z'}") == [
+        "t.yaml:14:58: schedule.endTime 2026-12-01T00:00:00Z is not after startTime 2026-12-02T00:00:00Z"]
+    [far] = shadow_errors(tmp_path, "schedule: {endTime: '2099-01-01T00:00:00Z'}")
+    assert far.startswith("t.yaml:14:23: schedule.endTime 2099-01-01T00:00:00Z is ") and "days from now" in far

@@ -54,9 +54,13 @@ def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None
             elif name is not None:
                 seen[name] = path
             serverless = "serverlessConfig" in variant
-            if not serverless and "instanceType" not in variant:
-                diags.error(f"variant '{name}' needs instanceType (or serverlessConfig for a serverless variant)",
-                            pos(path))
+            pools = "instancePools" in variant
+            if not serverless and "instanceType" not in variant and not pools:
+                diags.error(f"variant '{name}' needs instanceType (or instancePools, or serverlessConfig for a "
+                            "serverless variant)", pos(path))
+            if pools and "instanceType" in variant:
+                diags.error(f"variant '{name}' sets both instanceType and instancePools; give the instance types as "
+                            "pools only", pos((*path, "instanceType")))
             if not serverless and "initialInstanceCount" not in variant and "managedInstanceScaling" not in variant:
                 diags.error(f"variant '{name}' needs initialInstanceCount", pos(path))
             if serverless and "instanceType" in variant:
@@ -72,10 +76,14 @@ def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None
     if spec.get("kmsKeyId"):
         for list_name in ("productionVariants", "shadowProductionVariants"):
             for i, v in enumerate(spec.get(list_name) or []):
-                if _family(v.get("instanceType", "")) in NVME_FAMILIES:
-                    diags.error(f"kmsKeyId cannot be used with {v['instanceType']} (variant '{v.get('variantName')}'):"
-                                " instance types with local NVMe storage encrypt it in hardware and SageMaker rejects "
-                                "a KMS key", pos(("spec", list_name, i, "instanceType")))
+                types = [(("spec", list_name, i, "instanceType"), v.get("instanceType", ""))]
+                types += [(("spec", list_name, i, "instancePools", j, "instanceType"), p.get("instanceType", ""))
+                          for j, p in enumerate(v.get("instancePools") or [])]
+                for where, instance_type in types:
+                    if _family(instance_type) in NVME_FAMILIES:
+                        diags.error(f"kmsKeyId cannot be used with {instance_type} (variant "
+                                    f"'{v.get('variantName')}'): instance types with local NVMe storage encrypt it in "
+                                    "hardware and SageMaker rejects a KMS key", pos(where))
     _check_serverless(doc, diags, docs)
     _check_deployment(doc, diags, docs)
     for i, variant in enumerate(variants):
