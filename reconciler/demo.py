@@ -324,8 +324,9 @@ def _run(s: Story, control: object) -> None:
     s.guarded = True
     s.write()
     code, text = s.cli("apply", str(s.root), "--auto-approve")
-    s.expect("the alarm is created; adding a rollout policy alone needs no redeploy",
-             code == 0 and s.steps_of(text) == ["PutMetricAlarm"])
+    s.expect("the alarm is created; adding a rollout policy is shown and recorded, with no redeploy",
+             code == 0 and s.steps_of(text) == ["PutMetricAlarm", "AddTags"]
+             and "rollout policy changes, takes effect at the next update" in text)
     control.set_time_scale(s.url, 600.0)  # type: ignore[attr-defined]
     s.out("  sandbox clock now 600x: the 10-minute canary bake takes a second")
     boto3.client("cloudwatch").set_alarm_state(AlarmName="churn-5xx", StateValue="ALARM",

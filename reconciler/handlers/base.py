@@ -300,13 +300,14 @@ class Handler(ABC):
         """APPLIED_STATE when the ownership tags need writing (user tags equal), else None."""
         return APPLIED_STATE if self.tag_steps(ctx, desired, live) else None
 
-    def tag_steps(self, ctx: PlanContext, desired: Desired, live: Live, *, skip_hash: bool = False) -> list[Step]:
-        """Tag steps that make live tags equal the desired tag set (without the hash when another
-        step of the plan records it)."""
+    def tag_steps(self, ctx: PlanContext, desired: Desired, live: Live, *, skip_hash: bool = False,
+                  also: Mapping[str, str] | None = None) -> list[Step]:
+        """Tag steps that make live tags equal the desired tag set plus `also` (bookkeeping tags of the
+        type), without the hash when another step of the plan records it."""
         api = self.tag_api
         if api is None:
             return []
-        want = desired.tags(ctx.stack)
+        want = {**desired.tags(ctx.stack), **(also or {})}
         have = tagmod.visible_tags(live.tags)
         add = {k: v for k, v in want.items() if have.get(k) != v and not (skip_hash and k == tagmod.HASH)}
         # Other `reconciler:` keys are bookkeeping written by their own steps (e.g. reconciler:scaling).

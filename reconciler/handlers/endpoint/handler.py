@@ -33,13 +33,44 @@ from reconciler.handlers.endpoint.rollout import (
     alarms_in_alarm,
     deployment_timeout,
     describe_rollout,
+    describe_rollout_change,
 )
+from reconciler.diff.policy import prune_empty
 from reconciler.handlers.sagemaker_common import describe_into, find_by_name, read, run_simple, with_consistency_retry
+from reconciler.hashing import content_hash
 from reconciler.handlers.variants import config_request, initial_values, live_variants, mask_scaled, weight_steps
 from reconciler.resources import Desired, Live
 
 TARGET_TYPE = "scalable-target"  # the endpoint's child type: Application Auto Scaling of its variants
 CONFIG_TYPE = "endpoint-config"
+ROLLOUT_TAG = "reconciler:rollout"  # hash of the deploymentConfig reconciler last recorded for the endpoint
+ROLLOUT_KEY = "deploymentConfig"  # in before/after, only when the rollout policy differs
+
+
+def rollout_hash(deployment: Any) -> str:
+    """The recorded identity of a deployment config (None: SageMaker's default policy)."""
+    return content_hash({"deploymentConfig": prune_empty(thaw(deployment)) if deployment else None})
+
+
+def recorded_rollout(live: Live) -> tuple[str | None, dict[str, Any] | None]:
+    """(hash, content) of the rollout policy the endpoint was last given: the `reconciler:rollout` tag, else
+    SageMaker's LastDeploymentConfig; (None, None) when neither says."""
+    last = (live.data or {}).get("LastDeploymentConfig") or None
+    tag = live.tags.get(ROLLOUT_TAG)
+    if tag is not None:
+        return tag, last
+    if last:
+        return rollout_hash(last), last
+    return None, None
+
+
+def _spec_form(deployment: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not deployment:
+        return None
+    from reconciler.aws.shapes import from_api, operation_input
+
+    shape = operation_input("sagemaker", "UpdateEndpoint").members["DeploymentConfig"]
+    return from_api(prune_empty(thaw(deployment)), shape, drop_unknown=True)  # type: ignore[no-any-return]
 
 
 def autoscaled_live(live: Live) -> set[str]:
@@ -150,6 +181,10 @@ class EndpointHandler(Handler):
         before["variants"] = mask_scaled(live_variants(data), scaled)
         after = thaw(desired.comparable)
         after["variants"] = mask_scaled(thaw(desired.comparable["variants"]), scaled)
+        wanted = thaw(desired.extra.get("deploymentConfig")) or None
+        have, have_config = recorded_rollout(live)
+        if (have != rollout_hash(wanted)) if have is not None else wanted is not None:
+            before[ROLLOUT_KEY], after[ROLLOUT_KEY] = _spec_form(have_config), _spec_form(wanted)
         return Assessment(before, after, pending=self._bookkeeping(ctx, desired, live))
 
     def plan_steps(self, ctx: PlanContext, action: Action, desired: Desired, live: Live | None,
@@ -164,8 +199,12 @@ class EndpointHandler(Handler):
             steps: list[Step] = []
             if action is Action.replace:
                 steps.append(Step("DeleteEndpoint", address, {"EndpointName": name}, "delete failed endpoint"))
-            params = {"EndpointName": name, "EndpointConfigName": config_name,
-                      "Tags": tagmod.to_tag_list(desired.tags(ctx.stack))}
+            wanted = thaw(desired.extra.get("deploymentConfig"))
+            tags = {**desired.tags(ctx.stack), ROLLOUT_TAG: rollout_hash(wanted)}
+            params: dict[str, Any] = {"EndpointName": name, "EndpointConfigName": config_name}
+            if wanted:
+                params["DeploymentConfig"] = wanted  # stored: SageMaker reports it as LastDeploymentConfig
+            params["Tags"] = tagmod.to_tag_list(tags)
             steps.append(Step("CreateEndpoint", address, params, "create endpoint and wait until InService"))
             start = mask_scaled(self._config_start(ctx, config_name), scaled_desired)
             target = thaw(desired.comparable["variants"])
@@ -189,11 +228,21 @@ class EndpointHandler(Handler):
         elif before["variants"] != target:
             state_steps.extend(weight_steps(address, name, before["variants"], target, arn))
             reason = "only variant weights/capacity change: updated in place, no redeploy"
+        rollout = {ROLLOUT_TAG: rollout_hash(thaw(desired.extra.get("deploymentConfig")) or None)}
+        rollout_changed = ROLLOUT_KEY in after
         if state_steps:
             last = state_steps[-1]
-            state_steps[-1] = Step(last.operation, last.address, last.params, last.description,
-                                   {tagmod.HASH: desired.state_hash}, arn)
-        tag_steps = self.tag_steps(ctx, desired, live, skip_hash=bool(state_steps))
+            recorded = {tagmod.HASH: desired.state_hash, **(rollout if rollout_changed or
+                                                            last.operation == "UpdateEndpoint" else {})}
+            state_steps[-1] = Step(last.operation, last.address, last.params, last.description, recorded, arn)
+        tag_steps = self.tag_steps(ctx, desired, live, skip_hash=bool(state_steps),
+                                   also=rollout if rollout_changed and not state_steps else None)
+        if rollout_changed and not any(s.operation == "UpdateEndpoint" for s in state_steps):
+            have, have_config = recorded_rollout(live)
+            what = describe_rollout_change(have_config, thaw(desired.extra.get("deploymentConfig")) or None,
+                                           recorded=have is not None)
+            change = f"rollout policy changes, takes effect at the next update: {what}"
+            reason = f"{reason}; {change}" if reason else change
         if not reason:
             reason = self.tags_reason(assessment)
         elif before["tags"] != after["tags"]:

@@ -101,3 +101,30 @@ def alarms_in_alarm(cloudwatch: Any, step: Step) -> str:
         return f" (The rollback alarms' states could not be read: {describe_error(exc)}.)"
     firing = sorted(a["AlarmName"] for a in found.get("MetricAlarms", []) + found.get("CompositeAlarms", []))
     return f" Alarm(s) in ALARM: {', '.join(firing)}." if firing else ""
+
+
+def describe_rollout_change(old: dict[str, Any] | None, new: dict[str, Any] | None, recorded: bool = True) -> str:
+    """A rollout policy change in words: only the parts that differ (`bake 600 s -> 300 s`), after the
+    parts they share; the whole policies when their shapes differ."""
+    if old is None and recorded:
+        return f"recorded, not reported by SageMaker -> {describe_rollout(new)}"
+    if old is None:
+        return f"not recorded -> {describe_rollout(new)}"
+    before, after = _parts(describe_rollout(old)), _parts(describe_rollout(new))
+    if len(before) != len(after) or before[0] != after[0]:
+        return f"{describe_rollout(old)} -> {describe_rollout(new)}"
+    changed = [_word_change(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    return f"{before[0]}: {'; '.join(changed)}"
+
+
+def _parts(text: str) -> list[str]:
+    return [part for chunk in text.split("; ") for part in chunk.split(", ")]
+
+
+def _word_change(old: str, new: str) -> str:
+    a, b = old.split(" "), new.split(" ")
+    common = 0
+    while common < min(len(a), len(b)) - 1 and a[common] == b[common]:
+        common += 1
+    head = " ".join(a[:common])
+    return f"{head} {' '.join(a[common:])} -> {' '.join(b[common:])}".strip()
