@@ -77,6 +77,14 @@ class Step:
     itself (UpdateEndpoint, UpdateEndpointWeightsAndCapacities, the autoscaling calls): the
     applier writes them on `tag_arn` (the step's resource, or for autoscaling steps the
     endpoint they belong to) as part of the step.
+
+    How the applier schedules it: `phase` is one of `PHASES` (absent in plans of older
+    versions, which run one step after the other); `group` the address of the rollout it
+    belongs to (an endpoint with its autoscaling and shadow test: groups run concurrently);
+    `needs` the groups or addresses that must have succeeded before it runs (a superseded
+    config is deleted only once the endpoint serving it has moved); `undo` the steps that
+    put back what this step removes, run in reverse order when its group fails after it ran
+    (autoscaling deregistered for an update that SageMaker then rolled back).
     """
 
     operation: str
@@ -85,10 +93,16 @@ class Step:
     description: str = ""
     tags: Mapping[str, str] | None = None
     tag_arn: str | None = None
+    group: str | None = None
+    phase: str | None = None
+    needs: tuple[str, ...] = ()
+    undo: tuple[Step, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", freeze(self.params))
         object.__setattr__(self, "tags", freeze(self.tags))
+        object.__setattr__(self, "needs", tuple(self.needs))
+        object.__setattr__(self, "undo", tuple(self.undo))
 
     def params_plain(self) -> dict[str, Any]:
         """The params as plain (mutable) JSON values, ready for a boto3 call."""
@@ -105,6 +119,14 @@ class Step:
             out["tags"] = thaw(self.tags)
         if self.tag_arn:
             out["tag_arn"] = self.tag_arn
+        if self.phase:
+            out["phase"] = self.phase
+        if self.group:
+            out["group"] = self.group
+        if self.needs:
+            out["needs"] = list(self.needs)
+        if self.undo:
+            out["undo"] = [u.to_json() for u in self.undo]
         return out
 
     @classmethod
@@ -116,4 +138,13 @@ class Step:
             description=data.get("description", ""),
             tags=data.get("tags"),
             tag_arn=data.get("tag_arn"),
+            group=data.get("group"),
+            phase=data.get("phase"),
+            needs=tuple(data.get("needs") or ()),
+            undo=tuple(cls.from_json(u) for u in data.get("undo") or ()),
         )
+
+
+# Apply phases, in order: deletions some change needs first, shared resources (models, configs,
+# alarms), the rollout groups (concurrently), steps after every group, then the remaining deletions.
+PHASES = ("pre", "shared", "group", "post", "delete")

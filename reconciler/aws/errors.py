@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-NOT_FOUND_CODES = {"ResourceNotFound", "ResourceNotFoundException", "NotFoundException"}
+NOT_FOUND_CODES = {"ResourceNotFound", "ResourceNotFoundException", "NotFoundException", "ObjectNotFoundException"}
+CONFLICT_CODES = {"ResourceInUse", "ResourceInUseException", "ConflictException", "ResourceAlreadyExistsException"}
 
 
 def error_code(exc: BaseException) -> str:
@@ -33,6 +34,21 @@ def is_not_found(exc: BaseException) -> bool:
     msg = error_message(exc).lower()
     return code in ("ValidationException", "ValidationError") and (
         "could not find" in msg or "does not exist" in msg or "not found" in msg
+    )
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """The request collides with what exists or is in progress: a duplicate create ("Cannot create already
+    existing model"), an update of an endpoint that is already updating. After a lost response, botocore's
+    retry of our own request meets exactly this."""
+    if not is_client_error(exc):
+        return False
+    code = error_code(exc)
+    if code in CONFLICT_CODES:
+        return True
+    msg = error_message(exc).lower()
+    return code in ("ValidationException", "ValidationError") and (
+        "already exist" in msg or "in-progress" in msg or "in progress" in msg
     )
 
 

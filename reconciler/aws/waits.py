@@ -12,6 +12,7 @@ at the deadline.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,11 +29,16 @@ class WaitTimeout(Exception):
     """The condition did not hold before the deadline."""
 
 
+class WaitCancelled(KeyboardInterrupt):
+    """The wait was cancelled (the apply was interrupted)."""
+
+
 @dataclass(frozen=True)
 class WaitPolicy:
     initial: float = 2.0
     maximum: float = 30.0
     factor: float = 1.5
+    cancel: threading.Event | None = None  # set: every wait stops at its next poll (WaitCancelled)
 
     @classmethod
     def from_env(cls, endpoint_url: str | None = None) -> WaitPolicy:
@@ -57,6 +63,8 @@ class WaitPolicy:
         start = clock()
         interval = self.initial
         while True:
+            if self.cancel is not None and self.cancel.is_set():
+                raise WaitCancelled("the apply was interrupted")
             value = read()
             elapsed = clock() - start
             if on_poll is not None:
@@ -65,7 +73,12 @@ class WaitPolicy:
                 return value
             if elapsed >= timeout:
                 raise WaitTimeout(f"still waiting after {int(elapsed)} s")
-            sleep(min(interval, max(0.0, timeout - elapsed)))
+            pause = min(interval, max(0.0, timeout - elapsed))
+            if self.cancel is not None:
+                if self.cancel.wait(pause):
+                    raise WaitCancelled("the apply was interrupted")
+            else:
+                sleep(pause)
             interval = min(self.maximum, interval * self.factor)
 
 

@@ -163,6 +163,9 @@ class ExecContext:
     clients: WriteClients
     hooks: Hooks
     wait: WaitPolicy
+    # After waiting for a resource to settle before changing it: raises StalePlanError when it
+    # changed meanwhile (a concurrent or interrupted apply, a hand-made change).
+    recheck: Callable[[Step], None] = field(default=lambda step: None)
 
 
 class Handler(ABC):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from reconciler import tags as tagmod
+from reconciler.aws.errors import is_conflict
 from reconciler.changes import Action, Step
 from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned
 from reconciler.handlers.sagemaker_common import (
@@ -77,9 +78,21 @@ class ImmutableSageMakerHandler(Handler):
                      f"delete {self.noun}")]
 
     def execute(self, ctx: ExecContext, step: Step) -> None:
-        """Create (retried while just-created dependencies become visible), delete, or retag."""
+        """Create (retried while just-created dependencies become visible), delete, or retag. A create that
+        meets its own result (same name, our stack and hash: an earlier attempt whose response was lost)
+        has succeeded."""
         sm = ctx.clients.sagemaker
         if step.operation == self.create_operation:
-            with_consistency_retry(lambda: call(sm, step.operation, step.params_plain()))
+            try:
+                with_consistency_retry(lambda: call(sm, step.operation, step.params_plain()))
+            except Exception as exc:
+                if not (is_conflict(exc) and self._ours(ctx, step)):
+                    raise
+                ctx.hooks.step_progress(step, "already created by an earlier attempt of this request")
             return
         run_simple(sm, step)
+
+    def _ours(self, ctx: ExecContext, step: Step) -> bool:
+        live = self.find(ctx.clients, step.params[self.name_param])
+        wanted = {t["Key"]: t["Value"] for t in step.params.get("Tags") or ()}
+        return live is not None and all(live.tags.get(k) == wanted.get(k) for k in (tagmod.STACK, tagmod.HASH))

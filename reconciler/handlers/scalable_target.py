@@ -33,6 +33,7 @@ class ScalableTargetHandler(AutoscalingHandler):
     type = aas.TARGET_TYPE
     parent_type = aas.ENDPOINT_TYPE
     after = (aas.ENDPOINT_TYPE,)
+    restore_operation = "RegisterScalableTarget"
     operations = frozenset({"RegisterScalableTarget", "DeregisterScalableTarget"})
     noun = "scalable target"
 
@@ -89,13 +90,22 @@ class ScalableTargetHandler(AutoscalingHandler):
             tags, arn = self.scaling_tags(ctx, desired)
             marker = {aas.SCALING_TAG: aas.PENDING_MARK} if tags else None
             deregister = Step("DeregisterScalableTarget", str(live.address), deregister_params(live),
-                              "deregister before the endpoint update that needs it", marker, arn)
+                              "deregister before the endpoint update that needs it", marker, arn,
+                              undo=(self.restore(ctx, live),))
             return Planned(assessment.pending, pre=[deregister], post=[register])
         return Planned("capacity limits change", post=[register])
 
     def delete_steps(self, ctx: PlanContext, live: Live) -> list[Step]:
         return [Step("DeregisterScalableTarget", str(live.address), deregister_params(live),
-                     "deregister the scalable target (and its policies)")]
+                     "deregister the scalable target (and its policies)", undo=(self.restore(ctx, live),))]
+
+    def restore_params(self, live: Live) -> dict[str, Any]:
+        data = live.data or {}
+        params = {**deregister_params(live), "MinCapacity": data.get("MinCapacity"),
+                  "MaxCapacity": data.get("MaxCapacity")}
+        if data.get("SuspendedState"):
+            params["SuspendedState"] = data["SuspendedState"]
+        return {k: v for k, v in params.items() if v is not None}
 
 
 def deregister_params(live: Live) -> dict[str, Any]:

@@ -92,6 +92,26 @@ class AutoscalingHandler(Handler):
     def cycle_reason(self, desired: Desired) -> str:
         raise NotImplementedError
 
+    def restore_params(self, live: Live) -> dict[str, Any]:
+        """The request that puts `live` back as it was read (for undoing its removal)."""
+        raise NotImplementedError
+
+    def restore(self, ctx: PlanContext, live: Live) -> Step:
+        """The step that puts `live` back when the update it was removed for fails; the target's restore
+        also puts the endpoint's `reconciler:scaling` tag back to what it was."""
+        tags: dict[str, str] | None = None
+        arn = None
+        if self.parent_type == aas.ENDPOINT_TYPE:
+            endpoint = aas.endpoint_of(live.address)
+            ep = ctx.live.get(Address(aas.ENDPOINT_TYPE, endpoint))
+            previous = ep.tags.get(aas.SCALING_TAG) if ep is not None else None
+            if previous and previous != aas.PENDING_MARK:
+                tags, arn = {aas.SCALING_TAG: previous}, ep.arn if ep is not None else None
+        return Step(self.restore_operation, str(live.address), self.restore_params(live), f"restore the {self.noun}",
+                    tags, arn)
+
+    restore_operation: ClassVar[str]  # the call that puts a removed resource back
+
     @staticmethod
     def child(address: Address, arn: str, data: dict[str, Any], owner: Live | None) -> Live:
         tags = {}
@@ -181,6 +201,15 @@ class ScalingChildHandler(AutoscalingHandler):
     def child_comparable(self, data: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
+    def restore_params(self, live: Live) -> dict[str, Any]:
+        from reconciler.aws.shapes import input_members
+        from reconciler.diff.policy import iso_utc
+
+        members = input_members(aas.SERVICE, self.put_operation)
+        data = live.data or {}
+        return {k: (iso_utc(v) if k in ("StartTime", "EndTime") else v) for k, v in data.items()
+                if k in members and v not in (None, {}, [])}
+
     def find(self, clients: Any, name: str) -> Live | None:
         """The policy or action by its address name; None when it does not exist."""
         rid, child = aas.split_child_name(name)
@@ -236,9 +265,10 @@ class ScalingChildHandler(AutoscalingHandler):
             return Planned(f"new {self.noun}", post=[put])
         if assessment.pending:
             delete = Step(self.delete_operation, str(live.address), self._key(live),
-                          f"delete the {self.noun} before its target is deregistered")
+                          f"delete the {self.noun} before its target is deregistered", undo=(self.restore(ctx, live),))
             return Planned(assessment.pending, pre=[delete], post=[put])
         return Planned(f"{self.noun} changes", post=[put])
 
     def delete_steps(self, ctx: PlanContext, live: Live) -> list[Step]:
-        return [Step(self.delete_operation, str(live.address), self._key(live), f"delete the {self.noun}")]
+        return [Step(self.delete_operation, str(live.address), self._key(live), f"delete the {self.noun}",
+                     undo=(self.restore(ctx, live),))]

@@ -16,6 +16,7 @@ from reconciler.handlers.scaling_base import ScalingChildHandler
 
 class ScalingPolicyHandler(ScalingChildHandler):
     type = "scaling-policy"
+    restore_operation = "PutScalingPolicy"
     operations = frozenset({"PutScalingPolicy", "DeleteScalingPolicy"})
     list_operation = "DescribeScalingPolicies"
     list_key = "ScalingPolicies"

@@ -15,6 +15,7 @@ from reconciler.handlers.scaling_base import ScalingChildHandler
 
 class ScheduledActionHandler(ScalingChildHandler):
     type = "scheduled-action"
+    restore_operation = "PutScheduledAction"
     operations = frozenset({"PutScheduledAction", "DeleteScheduledAction"})
     list_operation = "DescribeScheduledActions"
     list_key = "ScheduledActions"

@@ -19,6 +19,7 @@ Nothing here names an AWS type: everything type-specific is a handler hook.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 from collections.abc import Callable
@@ -145,13 +146,25 @@ class _Planned:
     order: tuple[int, ...]
 
 
+def _phase(stage: int, group: str | None) -> str:
+    if stage == ordering.STAGE_PRE:
+        return "pre"
+    if stage == ordering.STAGE_DELETE:
+        return "delete"
+    if group is not None:
+        return "group"
+    return "shared" if stage == ordering.STAGE_MAIN else "post"
+
+
 @functools.lru_cache(maxsize=1)
 def _ranks() -> dict[str, tuple[ordering.Rank, ordering.Rank]]:
     return ordering.ranks(handlers())
 
 
-def _staged(rp: ResourcePlan, stage: int, handler: Handler, position: int, group: int | None = None) -> list[_Planned]:
-    """Split a ResourcePlan into its staged parts; the change rides with the first part that has steps."""
+def _staged(rp: ResourcePlan, stage: int, handler: Handler, position: int, group: int | None = None,
+            group_address: str | None = None) -> list[_Planned]:
+    """Split a ResourcePlan into its staged parts; the change rides with the first part that has steps.
+    Each step learns its apply phase and the rollout group it belongs to."""
     create_rank, delete_rank = _ranks()[handler.type]
     main_rank = create_rank if stage != ordering.STAGE_DELETE else delete_rank
     parts = [(ordering.STAGE_PRE, rp.pre, delete_rank), (stage, rp.steps, main_rank),
@@ -160,7 +173,10 @@ def _staged(rp: ResourcePlan, stage: int, handler: Handler, position: int, group
     change = rp.change
     for st, steps, rank in parts:
         if steps:
-            out.append(_Planned(change, list(steps), ordering.sort_key(st, rank, position, group)))
+            phase = _phase(st, group_address if group is not None or st in (ordering.STAGE_PRE, ordering.STAGE_DELETE)
+                           else None)
+            placed = [dataclasses.replace(s, phase=phase, group=group_address) for s in steps]
+            out.append(_Planned(change, placed, ordering.sort_key(st, rank, position, group)))
             change = None
     if change is not None:
         out.append(_Planned(change, [], ordering.sort_key(stage, main_rank, position, group)))
@@ -229,10 +245,16 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
     planned: list[_Planned] = []
     index = {a: i for i, a in enumerate(snap.desired)}
 
+    def group_address(address: Address) -> Address | None:
+        return handler_for(address.type).group(address, snap.desired.get(address), snap.live.get(address))
+
     def group_of(address: Address) -> int | None:
-        handler = handler_for(address.type)
-        group = handler.group(address, snap.desired.get(address), snap.live.get(address))
+        group = group_address(address)
         return index.get(group) if group is not None else None
+
+    def group_name(address: Address) -> str | None:
+        group = group_address(address)
+        return str(group) if group is not None and group in index else None
 
     # Deletion candidates are found first (their warnings are reported after the desired resources').
     later = PlanContext(ctx.stack, ctx.region, ctx.account, ctx.clients, ctx.desired, ctx.live, ctx.describe,
@@ -246,7 +268,8 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
         handler = handler_for(address.type)
         old = predecessors.get(address)
         rp = _plan_desired(ctx, handler, desired, snap.live.get(address), snap.live[old] if old else None)
-        planned.extend(_staged(rp, ordering.STAGE_MAIN, handler, index[address], group_of(address)))
+        planned.extend(_staged(rp, ordering.STAGE_MAIN, handler, index[address], group_of(address),
+                               group_name(address)))
     ctx.warnings.extend(later.warnings)
 
     folded = set(predecessors.values())
@@ -267,19 +290,61 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
             reason = handler.superseded_reason if why == "superseded" else why
             change = Change(base.address, base.spec, base.action, reason, base.before, base.after)
         rp = ResourcePlan(change, pre=steps) if handler.delete_stage == "pre" else ResourcePlan(change, steps)
-        planned.extend(_staged(rp, ordering.STAGE_DELETE, handler, 0))
+        owner = group_address(address)
+        planned.extend(_staged(rp, ordering.STAGE_DELETE, handler, 0, group_address=str(owner) if owner else None))
 
     if ctx.errors:
         raise PlanError(ctx.errors)
     planned.sort(key=lambda p: p.order)
     changes = [p.change for p in planned if p.change is not None]
-    steps = _record_once([s for p in planned for s in p.steps])
+    steps = _needs(ctx, _record_once([s for p in planned for s in p.steps]), set(candidates), group_name)
     touched = {Address.parse(s.address) for s in steps}
     fingerprints = {str(a): handler_for(a.type).fingerprint(snap.live.get(a)) for a in sorted(touched)}
     warnings = list(ctx.warnings) + [str(w) for w in snap.stack.warnings.items]
     return Plan(stack=snap.stack_name, region=snap.region, account=snap.account, changes=tuple(changes),
                 steps=tuple(steps), fingerprints=fingerprints, orphans=tuple(orphans), warnings=tuple(warnings),
                 notes=tuple(dict.fromkeys(ctx.notes)))
+
+
+def _needs(view: PlanContext, steps: list[Step], deleted: set[Address],
+           group_name: Callable[[Address], str | None]) -> list[Step]:
+    """What each step waits for besides its phase: a deletion waits for whatever uses the deleted
+    resource now (the group that moves an endpoint off a config, the deletion of a config that uses a
+    model); a group waits for the groups its resources use."""
+    stepped = {s.address for s in steps}
+    groups = {s.group for s in steps if s.group}
+    users: dict[Address, set[Address]] = {}
+    for address, live in view.live.items():
+        if live.data is None and address in view.desired:
+            continue  # a desired resource that was never described uses nothing that is going away
+        for used in view.handler(address.type).uses(view, None, live):
+            users.setdefault(used, set()).add(address)
+    for address, desired in view.desired.items():
+        for used in view.handler(address.type).uses(view, desired, view.live.get(address)):
+            users.setdefault(used, set()).add(address)
+
+    def waits_for(user: Address) -> str | None:
+        if user in deleted:
+            return str(user) if str(user) in stepped else None
+        group = group_name(user)
+        if group in groups:
+            return group
+        return str(user) if str(user) in stepped else None
+
+    out: list[Step] = []
+    for step in steps:
+        address = Address.parse(step.address)
+        needs: set[str] = set()
+        if step.phase == "delete" and address in deleted:
+            needs = {w for u in users.get(address, ()) if u != address and (w := waits_for(u))}
+        elif step.phase == "group" and step.group:
+            for used in view.handler(address.type).uses(view, view.desired.get(address), view.live.get(address)):
+                other = group_name(used)
+                if other and other != step.group and other in groups:
+                    needs.add(other)
+        needs.discard(step.group or "")
+        out.append(dataclasses.replace(step, needs=tuple(sorted(needs))) if needs else step)
+    return out
 
 
 def _protected(position: Any, address: Address, spec: str | None, verb: str, gone: bool = False) -> str:
@@ -300,7 +365,7 @@ def _record_once(steps: list[Step]) -> list[Step]:
         if step.tags and step.tag_arn:
             key = (step.tag_arn, repr(sorted(step.tags.items())))
             if key in seen:
-                step = Step(step.operation, step.address, step.params, step.description)
+                step = dataclasses.replace(step, tags=None, tag_arn=None)
             seen.add(key)
         out.append(step)
     return list(reversed(out))

@@ -11,7 +11,8 @@ and deployment logic), ``shapes`` (botocore's model), ``sagemaker_patches``,
 ``endpoint_state``, ``endpoint_ops``, ``endpoint_update`` and ``guardrails`` (the
 moto patches for endpoints), ``autoscaling`` (Application Auto Scaling rules),
 ``experiments``, ``experiment_model``, ``experiment_timeline`` and
-``experiment_api`` (inference experiments), ``control`` (client).
+``experiment_api`` (inference experiments), ``faults`` (seeded fault injection),
+``control`` (client).
 """
 
 from __future__ import annotations

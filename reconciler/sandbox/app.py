@@ -2,9 +2,13 @@
 
 ``SandboxApp`` wraps moto's ``DomainDispatcherApplication``. Requests under
 ``/_sandbox/`` are plain JSON control calls handled here; everything else is an AWS
-request: it waits ``latency_ms`` (outside any lock, so concurrent callers overlap
-like they would against AWS), then runs through moto under ``RUNTIME.lock`` after
-``RUNTIME.tick()`` has applied every status transition that is due.
+request: it is counted and may draw an injected fault (``faults``), waits
+``latency_ms`` (outside any lock, so concurrent callers overlap like they would
+against AWS), then, unless the fault answers it first (throttling, 503), runs
+through moto under ``RUNTIME.lock`` after ``RUNTIME.tick()`` has applied every
+status transition that is due; a ``drop`` fault then closes the connection instead
+of sending moto's response. moto's own ``/moto-api/`` routes are neither counted
+nor faulted.
 
 Control routes (all JSON):
 
@@ -15,6 +19,10 @@ Control routes (all JSON):
 - ``POST /_sandbox/endpoints/<name>/fail-next-rollback {"reason": "..."}``.
 - ``POST /_sandbox/endpoints/<name>/scale {"variant": "...", "desired_instance_count": N}``.
 - ``POST /_sandbox/endpoints/<name>/provisioned-concurrency {"variant": "...", "value": N}``.
+- ``GET /_sandbox/faults`` (settings and counters); ``POST /_sandbox/faults {"rate": R, "seed": S}``
+  (a ``"seed"`` key, even null, restarts the generator) and/or ``{"next": ["drop", ...]}``
+  (replaces the queue of forced faults).
+- ``GET /_sandbox/calls``: ``{"mutating": N, "total": M}``.
 
 Errors answer ``{"error": "..."}`` with 400 (bad body), 404 (unknown endpoint,
 variant or route) or 405 (wrong method).
@@ -28,10 +36,11 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
-from reconciler.sandbox import sagemaker_patches
+from reconciler.sandbox import faults, sagemaker_patches
 from reconciler.sandbox.clock import validate_time_scale
 from reconciler.sandbox.control import DEFAULT_FAILURE_REASON, DEFAULT_ROLLBACK_FAILURE
 from reconciler.sandbox.runtime import RUNTIME
@@ -39,6 +48,7 @@ from reconciler.sandbox.runtime import RUNTIME
 logger = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_sandbox/"
+MOTO_API_PREFIX = "/moto-api"
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -59,18 +69,44 @@ class ControlError(Exception):
 
 
 class SandboxApp:
-    """WSGI middleware: control routes, injected latency, lazy status transitions, then moto."""
+    """WSGI middleware: control routes, call counting, injected faults and latency, lazy status
+    transitions, then moto."""
 
-    def __init__(self, aws_app: WsgiApp, region: str, latency_ms: float = 0.0) -> None:
+    def __init__(
+        self,
+        aws_app: WsgiApp,
+        region: str,
+        latency_ms: float = 0.0,
+        fault_injector: faults.FaultInjector | None = None,
+    ) -> None:
         self._aws_app = aws_app
         self._region = region
         self._latency_s = max(0.0, float(latency_ms)) / 1000.0
+        self.faults = fault_injector if fault_injector is not None else faults.FaultInjector()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(CONTROL_PREFIX):
             return self._control(environ, start_response)
+        if path.startswith(MOTO_API_PREFIX):
+            return self._moto(environ, start_response)
+        request = faults.describe_request(environ)
+        fault = self.faults.decide(request)
         if self._latency_s:
             time.sleep(self._latency_s)
+        if fault in (faults.THROTTLE, faults.SERVER_ERROR):
+            logger.debug("sandbox: injected %s for %s", fault, request.operation)
+            status, headers, body = faults.error_response(fault, request)
+            headers.append(("Content-Length", str(len(body))))
+            start_response(f"{status} {HTTP_STATUS_CODES.get(status, '')}".rstrip(), headers)
+            return [body]
+        if fault == faults.DROP:
+            _consume(self._moto(environ, _discard_response))
+            logger.debug("sandbox: dropped the response to %s", request.operation)
+            faults.drop_connection(environ)
+        return self._moto(environ, start_response)
+
+    def _moto(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         with RUNTIME.lock:
             RUNTIME.tick()
             return self._aws_app(environ, start_response)
@@ -89,9 +125,15 @@ class SandboxApp:
         if parts == ["reset"]:
             _require_method(request, "POST")
             sagemaker_patches.reset_all()
+            self.faults.reset()
             return {"reset": True}
         if parts == ["clock"]:
             return self._clock(request)
+        if parts == ["faults"]:
+            return self._faults(request)
+        if parts == ["calls"]:
+            _require_method(request, "GET")
+            return dict(self.faults.calls())
         if len(parts) == 3 and parts[0] == "endpoints":
             _require_method(request, "POST")
             return self._endpoint_action(parts[1], parts[2], _json_body(request))
@@ -114,6 +156,24 @@ class SandboxApp:
                 logger.info("sandbox: time scale set to %s", scale)
         return dict(RUNTIME.clock.snapshot())
 
+    def _faults(self, request: Request) -> dict[str, Any]:
+        _require_method(request, "GET", "POST")
+        if request.method == "POST":
+            body = _json_body(request)
+            if not {"rate", "seed", "next"} & body.keys():
+                raise ControlError(400, 'give "rate", "seed" and/or "next"')
+            try:
+                rate = faults.validate_fault_rate(body["rate"]) if "rate" in body else None
+                seed = faults.validate_fault_seed(body.get("seed"))
+                kinds = faults.validate_kinds(body.get("next", []))
+            except ValueError as error:
+                raise ControlError(400, str(error)) from None
+            self.faults.configure(rate, seed, reseed="seed" in body)
+            if "next" in body:
+                self.faults.set_next(kinds)
+            logger.info("sandbox: fault rate %s (seed %s)", self.faults.rate, self.faults.seed)
+        return self.faults.snapshot()
+
     def _endpoint_action(self, endpoint: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
             if action == "fail-next-update":
@@ -133,6 +193,23 @@ class SandboxApp:
         except ValueError as error:
             raise ControlError(400, str(error)) from None
         raise ControlError(404, f"no such endpoint action: {action}")
+
+
+def _discard_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+    """A WSGI ``start_response`` for a response that will never be sent."""
+    del status, headers, exc_info
+    return lambda data: None
+
+
+def _consume(body: Iterable[bytes]) -> None:
+    """Run a WSGI response to its end (the body and the ``close()`` hooks), sending nothing."""
+    try:
+        for _ in body:
+            pass
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
 
 
 def _require_method(request: Request, *methods: str) -> None:

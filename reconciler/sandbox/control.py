@@ -3,7 +3,8 @@
 Tests and the demo use these to act as the world outside the reconciler: reset the
 sandbox, compress time, make the next endpoint update (or its rollback) fail, or
 scale a variant (instances or serverless provisioned concurrency) as Application
-Auto Scaling would. Every helper returns the JSON answer as a dict and raises
+Auto Scaling would, or make AWS unreliable (seeded faults) and watch the calls
+made. Every helper returns the JSON answer as a dict and raises
 ``SandboxControlError`` (with the HTTP status) when the sandbox refuses.
 """
 
@@ -13,6 +14,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from typing import Any
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -81,6 +83,34 @@ def set_provisioned_concurrency(url: str, endpoint_name: str, variant_name: str,
     """Set a serverless variant's Desired/Current ProvisionedConcurrency, as the autoscaler would (0 removes it)."""
     body = {"variant": variant_name, "value": value}
     return _call(url, "POST", f"endpoints/{_segment(endpoint_name)}/provisioned-concurrency", body)
+
+
+def get_faults(url: str) -> dict[str, Any]:
+    """Fault settings and counters.
+
+    ``{"rate", "seed", "next", "throttled", "server_errors", "dropped", "mutating", "total"}``.
+    """
+    return _call(url, "GET", "faults", None)
+
+
+def set_faults(url: str, rate: float, seed: int | None = None) -> dict[str, Any]:
+    """Inject faults into a share ``rate`` (0 to 1) of AWS requests, drawn from a generator restarted from ``seed``.
+
+    ``seed=None`` picks a fresh random seed (the answer shows it); ``rate=0`` turns random faults off.
+    """
+    return _call(url, "POST", "faults", {"rate": rate, "seed": seed})
+
+
+def queue_faults(url: str, kinds: Sequence[str]) -> dict[str, Any]:
+    """Force the faults of the next AWS requests, in order: ``"throttle"``, ``"server_error"``, ``"drop"``
+    or ``"none"`` (let one through), replacing any queued before (``[]`` clears the queue). The seeded draw resumes
+    when the queue is empty."""
+    return _call(url, "POST", "faults", {"next": list(kinds)})
+
+
+def get_calls(url: str) -> dict[str, Any]:
+    """``{"mutating": N, "total": M}``: AWS requests received (each attempt of a retried call counts)."""
+    return _call(url, "GET", "calls", None)
 
 
 def _segment(value: str) -> str:

@@ -7,7 +7,8 @@ and without request logging. moto and the patches are imported only in
 
 moto keeps state per process, so every ``Sandbox`` in one process shares the same
 AWS resources and the same clock (``runtime.RUNTIME``); ``start()`` sets the
-clock's time scale.
+clock's time scale. Fault injection (``fault_rate``, ``fault_seed``; see ``faults``)
+is per server.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from reconciler.sandbox.clock import validate_time_scale
+from reconciler.sandbox.faults import FaultInjector, validate_fault_rate, validate_fault_seed
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +27,13 @@ FAKE_CREDENTIAL = "testing"
 
 
 class Sandbox:
-    """A local SageMaker-faithful AWS emulation served over HTTP."""
+    """A local SageMaker-faithful AWS emulation served over HTTP.
+
+    ``fault_rate`` (0 to 1) is the probability that an AWS request meets an injected
+    fault (throttling, 503, or a response lost after the operation ran), drawn from a
+    generator seeded with ``fault_seed`` (None: a random seed, shown in
+    ``GET /_sandbox/faults`` and the start-up log line).
+    """
 
     def __init__(
         self,
@@ -34,11 +42,16 @@ class Sandbox:
         time_scale: float = 60.0,
         latency_ms: float = 0.0,
         region: str = "us-east-1",
+        fault_rate: float = 0.0,
+        fault_seed: int | None = None,
     ) -> None:
         self.host = host
         self.time_scale = validate_time_scale(time_scale)
         self.latency_ms = float(latency_ms)
         self.region = region
+        self.fault_rate = validate_fault_rate(fault_rate)
+        self.fault_seed = validate_fault_seed(fault_seed)
+        self.faults = FaultInjector(self.fault_rate, self.fault_seed)
         self._requested_port = int(port)
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -68,6 +81,8 @@ class Sandbox:
         )
         self._thread.start()
         logger.info("sandbox: serving on %s (time scale %s)", self.url, self.time_scale)
+        if self.faults.rate:
+            logger.info("sandbox: injecting faults at rate %s (seed %s)", self.faults.rate, self.faults.seed)
         return self.url
 
     def _make_server(self) -> Any:
@@ -80,7 +95,9 @@ class Sandbox:
 
         sagemaker_patches.install()
         RUNTIME.configure(self.time_scale)
-        app = SandboxApp(DomainDispatcherApplication(create_backend_app), self.region, self.latency_ms)
+        app = SandboxApp(
+            DomainDispatcherApplication(create_backend_app), self.region, self.latency_ms, self.faults
+        )
         return make_server(
             self.host, self._requested_port, app, threaded=True, request_handler=QuietRequestHandler
         )

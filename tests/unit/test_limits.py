@@ -180,11 +180,13 @@ def shadow_errors(tmp_path: Path, schedule: str) -> list[str]:
 
 
 def test_a_shadow_test_runs_at_most_30_days(tmp_path: Path) -> None:
-    assert shadow_errors(tmp_path, "schedule: {startTime: '2026-12-01T00:00:00Z', endTime: '2026-12-31T00:00:00Z'}") == []
-    assert shadow_errors(tmp_path, "schedule: {startTime: '2026-12-01T00:00:00Z', endTime: '2027-01-01T00:00:00Z'}") == [
+    window = "schedule: {startTime: '2026-12-01T00:00:00Z', endTime: 'END'}"
+    assert shadow_errors(tmp_path, window.replace("END", "2026-12-31T00:00:00Z")) == []
+    assert shadow_errors(tmp_path, window.replace("END", "2027-01-01T00:00:00Z")) == [
         "t.yaml:14:58: schedule runs 31 days (2026-12-01T00:00:00Z to 2027-01-01T00:00:00Z); SageMaker runs a shadow "
         "test at most 30 days"]
-    assert shadow_errors(tmp_path, "schedule: {startTime: '2026-12-02T00:00:00Z', endTime: '2026-12-01T00:00:00Z'}") == [
+    backwards = "schedule: {startTime: '2026-12-02T00:00:00Z', endTime: '2026-12-01T00:00:00Z'}"
+    assert shadow_errors(tmp_path, backwards) == [
         "t.yaml:14:58: schedule.endTime 2026-12-01T00:00:00Z is not after startTime 2026-12-02T00:00:00Z"]
     [far] = shadow_errors(tmp_path, "schedule: {endTime: '2099-01-01T00:00:00Z'}")
     assert far.startswith("t.yaml:14:23: schedule.endTime 2099-01-01T00:00:00Z is ") and "days from now" in far

@@ -17,8 +17,10 @@ from typing import Any
 from reconciler import tags as tagmod
 from reconciler.addressing import Address
 from reconciler.aws.calls import call
+from reconciler.aws.errors import is_conflict
 from reconciler.aws.waits import WaitTimeout, wait_with_progress
 from reconciler.changes import Action, Step
+from reconciler.diff.policy import prune_empty
 from reconciler.errors import ApplyError
 from reconciler.frozen import thaw
 from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned, View
@@ -35,10 +37,9 @@ from reconciler.handlers.endpoint.rollout import (
     describe_rollout,
     describe_rollout_change,
 )
-from reconciler.diff.policy import prune_empty
 from reconciler.handlers.sagemaker_common import describe_into, find_by_name, read, run_simple, with_consistency_retry
-from reconciler.hashing import content_hash
 from reconciler.handlers.variants import config_request, initial_values, live_variants, mask_scaled, weight_steps
+from reconciler.hashing import content_hash
 from reconciler.resources import Desired, Live
 
 TARGET_TYPE = "scalable-target"  # the endpoint's child type: Application Auto Scaling of its variants
@@ -319,20 +320,69 @@ class EndpointHandler(Handler):
         except WaitTimeout as exc:
             raise ApplyError(f"{step.address}: timed out waiting for {what}: {exc}") from None
 
-    def _settle(self, ctx: ExecContext, step: Step) -> None:
-        """Wait until the endpoint accepts changes (not Creating/Updating/...)."""
-        data = self.wait(ctx, step, settled, UPDATE_TIMEOUT, "the endpoint to settle before changing it",
-                         quiet_when_done=True)
+    def _settle(self, ctx: ExecContext, step: Step) -> tuple[dict[str, Any] | None, bool]:
+        """Wait until the endpoint accepts changes (not Creating/Updating/...): its description, and
+        whether there was anything to wait for."""
+        name = step.params["EndpointName"]
+        data = read(ctx.clients.sagemaker, "DescribeEndpoint", {"EndpointName": name})
+        waited = not settled(data)
+        if waited:
+            data = self.wait(ctx, step, settled, UPDATE_TIMEOUT, "the endpoint to settle before changing it",
+                             quiet_when_done=True)
         if data is not None and data.get("EndpointStatus") == "Failed" and step.operation != "DeleteEndpoint":
             raise ApplyError(f"{step.address} is Failed: {data.get('FailureReason', 'no reason given')}")
+        return data, waited
+
+    def _ours(self, ctx: ExecContext, step: Step) -> bool:
+        """Whether the endpoint that exists is the one this step creates (our stack, the step's hash)."""
+        live = self.find(ctx.clients, step.params["EndpointName"])
+        wanted = {t["Key"]: t["Value"] for t in step.params.get("Tags") or ()}
+        return live is not None and all(live.tags.get(k) == wanted.get(k) for k in (tagmod.STACK, tagmod.HASH))
+
+    def _in_flight(self, ctx: ExecContext, step: Step) -> bool:
+        """Whether the endpoint is already updating to this step's config (a retried request of ours)."""
+        data = read(ctx.clients.sagemaker, "DescribeEndpoint", {"EndpointName": step.params["EndpointName"]}) or {}
+        pending = (data.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
+        return data.get("EndpointStatus") in TRANSITIONAL and pending == step.params.get("EndpointConfigName")
+
+    @staticmethod
+    def _reached(data: dict[str, Any], step: Step) -> bool:
+        """Whether every variant already has the weights and capacities an UpdateEndpointWeightsAndCapacities asks."""
+        live = live_variants(data)
+        for entry in step.params.get("DesiredWeightsAndCapacities") or ():
+            have = live.get(entry["VariantName"])
+            if have is None:
+                return False
+            if "DesiredWeight" in entry and have.get("weight") != float(entry["DesiredWeight"]):
+                return False
+            if "DesiredInstanceCount" in entry and have.get("instanceCount") != entry["DesiredInstanceCount"]:
+                return False
+            serverless = entry.get("ServerlessUpdateConfig") or {}
+            if "MaxConcurrency" in serverless and have.get("maxConcurrency") != serverless["MaxConcurrency"]:
+                return False
+            if ("ProvisionedConcurrency" in serverless
+                    and have.get("provisionedConcurrency") != serverless["ProvisionedConcurrency"]):
+                return False
+        return True
+
+    def _call(self, ctx: ExecContext, step: Step, recover: Any) -> None:
+        """Make the step's call; a conflict that `recover()` shows to be our own earlier attempt (its response
+        was lost and botocore retried it) is followed instead of failing."""
+        try:
+            with_consistency_retry(lambda: call(ctx.clients.sagemaker, step.operation, step.params_plain()))
+        except Exception as exc:
+            if not (is_conflict(exc) and recover()):
+                raise
+            ctx.hooks.step_progress(step, "already under way (an earlier attempt of this request went through)")
 
     def execute(self, ctx: ExecContext, step: Step) -> None:
-        """Run one endpoint step and follow it until the endpoint has settled."""
+        """Run one endpoint step and follow it until the endpoint has settled. A step whose outcome live
+        already shows (an earlier or concurrent apply did it) is not run again."""
         sm = ctx.clients.sagemaker
         op = step.operation
         name = step.params.get("EndpointName")
         if op == "CreateEndpoint":
-            with_consistency_retry(lambda: call(sm, op, step.params_plain()))
+            self._call(ctx, step, lambda: self._ours(ctx, step))
             data = self.wait(ctx, step, lambda d: d is not None and d.get("EndpointStatus") != "Creating",
                              CREATE_TIMEOUT, "the endpoint to be created")
             if data is None or data.get("EndpointStatus") != "InService":
@@ -340,16 +390,27 @@ class EndpointHandler(Handler):
                 raise ApplyError(f"{step.address} failed to create: {reason}")
             return
         if op == "UpdateEndpoint":
-            self._settle(ctx, step)
-            call(sm, op, step.params_plain())
+            data, waited = self._settle(ctx, step)
+            target = step.params["EndpointConfigName"]
+            if data is not None and data.get("EndpointConfigName") == target:
+                ctx.hooks.step_progress(step, f"already serves {target}: an earlier or concurrent apply deployed it")
+                return
+            if waited:
+                ctx.recheck(step)
+            self._call(ctx, step, lambda: self._in_flight(ctx, step))
             phases: list[str] = []
             data = self.wait(ctx, step, settled, deployment_timeout(step.params_plain()), "the deployment to finish",
                              phases=phases)
             self._check_update(ctx, step, data, phases)
             return
         if op == "UpdateEndpointWeightsAndCapacities":
-            self._settle(ctx, step)
-            call(sm, op, step.params_plain())
+            data, waited = self._settle(ctx, step)
+            if data is not None and self._reached(data, step):
+                ctx.hooks.step_progress(step, "the variants already have these weights and capacities")
+                return
+            if waited:
+                ctx.recheck(step)
+            self._call(ctx, step, lambda: not settled(read(sm, "DescribeEndpoint", {"EndpointName": name})))
             data = self.wait(ctx, step, settled, WEIGHTS_TIMEOUT, "the weights/capacity change")
             if data is None or data.get("EndpointStatus") != "InService":
                 status = (data or {}).get("EndpointStatus", "gone")
@@ -357,8 +418,15 @@ class EndpointHandler(Handler):
                                  f"{(data or {}).get('FailureReason', 'no reason given')}")
             return
         if op == "DeleteEndpoint":
-            self._settle(ctx, step)
-            run_simple(sm, step)
+            data, _ = self._settle(ctx, step)
+            if data is not None:
+                try:
+                    run_simple(sm, step)
+                except Exception as exc:
+                    gone_or_going = read(sm, "DescribeEndpoint", {"EndpointName": name})
+                    if not (is_conflict(exc) and (gone_or_going is None
+                                                  or gone_or_going.get("EndpointStatus") == "Deleting")):
+                        raise
             self.wait(ctx, step, lambda d: d is None, DELETE_TIMEOUT, "the endpoint to be deleted")
             return
         if name is not None:
