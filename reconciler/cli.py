@@ -287,9 +287,14 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         from reconciler.sandbox import Sandbox
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise CliError(f"the sandbox needs the 'sandbox' extra: pip install 'reconciler[sandbox]' ({exc})") from None
-    sandbox = Sandbox(host=args.host, port=args.port, time_scale=args.time_scale, latency_ms=args.latency_ms)
+    try:
+        sandbox = Sandbox(host=args.host, port=args.port, time_scale=args.time_scale, latency_ms=args.latency_ms,
+                          fault_rate=args.fault_rate, fault_seed=args.fault_seed)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     url = sandbox.start()
-    out(f"Sandbox (local AWS emulation) listening on {url}  time-scale {args.time_scale:g}x")
+    faults = f"  faults {args.fault_rate:g} (seed {sandbox.faults.seed})" if args.fault_rate else ""
+    out(f"Sandbox (local AWS emulation) listening on {url}  time-scale {args.time_scale:g}x{faults}")
     out("Point any AWS tool at it:")
     for key, value in sandbox.client_env().items():
         out(f"  export {key}={value}")
@@ -365,6 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--time-scale", type=float, default=60.0, help="sandbox clock speed-up (default 60)")
     p.add_argument("--latency-ms", type=float, default=0.0, help="added latency per AWS call")
+    p.add_argument("--fault-rate", type=float, default=0.0,
+                   help="share of AWS calls answered with throttling, 503 or a dropped connection (default 0)")
+    p.add_argument("--fault-seed", type=int, default=None, help="seed of the injected faults (default: random)")
     p.set_defaults(func=cmd_sandbox)
 
     p = sub.add_parser("demo", help="run the end-to-end story on an in-process sandbox")
