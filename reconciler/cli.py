@@ -243,12 +243,14 @@ def cmd_promote(args: argparse.Namespace) -> int:
     if not _confirm(args.auto_approve):
         out("Promotion cancelled.")
         return EXIT_ERROR
-    data = promote.run(clients, promotion, ConsoleHooks(), account)
+    data = promote.run(clients, promotion, ConsoleHooks(), account, stack.stack.name)
     variants = ", ".join(v["VariantName"] for v in data.get("ProductionVariants", []))
     out(f"\nPromoted: endpoint/{promotion.endpoint} is InService on {data.get('EndpointConfigName')} "
         f"(variants: {variants}).")
     out(f"Now make git match: point Endpoint/{promotion.endpoint}'s variant at the promoted model and remove or "
-        f"update ShadowTest/{name}; until then the next plan moves the endpoint back to git's config.")
+        f"update ShadowTest/{name}. When the Endpoint document then describes what it serves "
+        f"({data.get('EndpointConfigName')}), the next plan adopts it without a redeploy; until then it moves the "
+        "endpoint back to git's config.")
     return EXIT_OK
 
 

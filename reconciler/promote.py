@@ -21,7 +21,12 @@ from reconciler.handlers.base import ExecContext
 from reconciler.handlers.endpoint import EndpointHandler
 from reconciler.handlers.endpoint.handler import settled
 from reconciler.handlers.endpoint.rollout import UPDATE_TIMEOUT
-from reconciler.handlers.inference_experiment import InferenceExperimentHandler, promote_params, shadow_variants
+from reconciler.handlers.inference_experiment import (
+    InferenceExperimentHandler,
+    claim_configs,
+    promote_params,
+    shadow_variants,
+)
 from reconciler.hooks import Hooks
 from reconciler.resources import Live
 
@@ -60,11 +65,12 @@ def _promotion(live: Live, retain: bool) -> Promotion:
                      [str(s) for s in shadows], production, retain, promote_params(live, retain), models)
 
 
-def run(clients: WriteClients, promotion: Promotion, hooks: Hooks, account: str,
+def run(clients: WriteClients, promotion: Promotion, hooks: Hooks, account: str, stack: str,
         wait: WaitPolicy | None = None) -> dict[str, Any]:
-    """Stop the experiment promoting its shadow, wait for the endpoint; the endpoint's final description."""
+    """Stop the experiment promoting its shadow, wait for the endpoint; the endpoint's final description.
+    The configs the experiment made the endpoint serve become the stack's (collected once unused)."""
     policy = wait or WaitPolicy.from_env()
-    ctx = ExecContext("", clients.region, account, clients, hooks, policy)
+    ctx = ExecContext(stack, clients.region, account, clients, hooks, policy)
     step = Step("StopInferenceExperiment", f"inference-experiment/{promotion.experiment}", promotion.params,
                 "promote the shadow variant")
     hooks.step_started(1, 2, step)
@@ -78,4 +84,5 @@ def run(clients: WriteClients, promotion: Promotion, hooks: Hooks, account: str,
     if data is None or data.get("EndpointStatus") != "InService":
         raise ApplyError(f"endpoint/{promotion.endpoint} is {(data or {}).get('EndpointStatus', 'gone')} after the "
                          f"promotion: {(data or {}).get('FailureReason', 'no reason given')}")
+    claim_configs(ctx, settle, promotion.endpoint, set())
     return data

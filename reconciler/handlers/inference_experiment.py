@@ -23,7 +23,8 @@ from reconciler.diff.policy import FieldPolicy, iso_utc
 from reconciler.errors import ApplyError
 from reconciler.frozen import thaw
 from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned
-from reconciler.handlers.sagemaker_common import describe_into, find_by_name, run_simple
+from reconciler.handlers.sagemaker_common import describe_into, find_by_name, list_tags, read, run_simple
+from reconciler.hashing import content_hash
 from reconciler.resources import Desired, Live
 
 ACTIVE = {"Creating", "Created", "Updating", "Starting", "Running", "Stopping"}
@@ -90,6 +91,12 @@ class InferenceExperimentHandler(Handler):
         if live.data is None:
             return None
         return self.comparable_of(live.data, tagmod.user_tags(live.tags))
+
+    def uses(self, view: Any, desired: Desired | None, live: Live | None) -> set[Address]:
+        """The models its variants run (desired when there is one, else live)."""
+        source = thaw(desired.request) if desired is not None else (live.data if live is not None else None) or {}
+        variants = source.get("ModelVariants") or ()
+        return {Address("model", str(mv["ModelName"])) for mv in variants if mv.get("ModelName")}
 
     def holds(self, live: Live) -> set[Address]:
         """While active, the experiment holds its endpoint."""
@@ -224,10 +231,38 @@ class InferenceExperimentHandler(Handler):
             call(sm, op, step.params_plain())
             self._wait_status(ctx, step, {"Created", "Running"} | FINISHED)
         elif op == "StopInferenceExperiment":
+            before = self.find(ctx.clients, step.params["Name"])
+            serving = ((before.data or {}).get("EndpointMetadata") or {}).get("EndpointConfigName") if before else None
             call(sm, op, step.params_plain())
-            self._wait_status(ctx, step, FINISHED)
+            data = self._wait_status(ctx, step, FINISHED)
+            claim_configs(ctx, step, endpoint_name(data) or "", {serving} if serving else set())
         else:
             run_simple(sm, step)
+
+
+def claim_configs(ctx: ExecContext, step: Step, endpoint: str, names: set[str]) -> None:
+    """Tag the endpoint configs the experiment made the endpoint serve (during the test, and after it
+    ended) as owned by the endpoint's document, so they are adopted or collected like any other config
+    instead of being left behind. Only for an endpoint of this stack; configs owned by anyone are left."""
+    sm = ctx.clients.sagemaker
+    data = read(sm, "DescribeEndpoint", {"EndpointName": endpoint}) if endpoint else None
+    if data is None:
+        return
+    names = set(names) | {data.get("EndpointConfigName")}
+    names |= {(data.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")}
+    endpoint_tags = list_tags(sm, data["EndpointArn"])
+    if endpoint_tags.get(tagmod.STACK) != ctx.stack:
+        return
+    user = tagmod.user_tags(endpoint_tags)
+    for name in sorted(n for n in names if n):
+        config = read(sm, "DescribeEndpointConfig", {"EndpointConfigName": name})
+        if config is None or list_tags(sm, config["EndpointConfigArn"]).get(tagmod.STACK):
+            continue
+        tags = {**user, **tagmod.ownership(ctx.stack, endpoint_tags.get(tagmod.ADDRESS, ""),
+                                           content_hash({"name": name, "tags": user}))}
+        call(sm, "AddTags", {"ResourceArn": config["EndpointConfigArn"], "Tags": tagmod.to_tag_list(tags)})
+        ctx.hooks.step_progress(step, f"endpoint-config/{name} (made by the shadow test) is now the stack's: "
+                                      "collected once nothing serves it")
 
 
 def promote_params(live: Live, retain_production: bool) -> dict[str, Any]:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reconciler.addressing import Address
 from reconciler.kinds.base import ExpandContext
 from reconciler.resources import Desired
 from reconciler.spec.documents import StackSpec
@@ -60,9 +62,10 @@ def load_stack(root: Path) -> StackSpec:
     return _load_stack(root, registry())
 
 
-def expand(stack: StackSpec, region: str, account: str) -> list[Desired]:
-    """Desired resources in dependency order (references resolved before their users)."""
-    ctx = ExpandContext(stack, region, account)
+def expand(stack: StackSpec, region: str, account: str, adopted: Mapping[str, str] | None = None) -> list[Desired]:
+    """Desired resources in dependency order (references resolved before their users); `adopted` names
+    existing resources to use instead of content-addressed names (see `adoptions`)."""
+    ctx = ExpandContext(stack, region, account, adopted=dict(adopted or {}))
     out: list[Desired] = []
     for address in stack.order:
         doc = stack.get(address)
@@ -95,3 +98,18 @@ def _source(kind: str) -> KindSource:
         generated = ", ".join(name for name, _ in registry().sources())
         raise KeyError(f"kind {kind!r} has no AWS request shape (generated kinds: {generated})")
     return spec_kind.source
+
+
+def adoptions(stack: StackSpec, desired: list[Desired], view: Any) -> dict[str, Address]:
+    """Live resources whose content equals what a document wants, to use as they are instead of
+    redeploying (a hand-made endpoint's config and models when the endpoint is adopted; the config a
+    promoted shadow test left serving): adoption key -> the live resource's address."""
+    found: dict[str, Address] = {}
+    by_doc: dict[str, list[Desired]] = {}
+    for d in desired:
+        by_doc.setdefault(d.spec, []).append(d)
+    for doc in stack.docs:
+        kind = registry()[doc.kind]
+        if kind.adopt is not None:
+            found.update(kind.adopt(view, doc, by_doc.get(doc.address, []), desired))
+    return found

@@ -28,6 +28,9 @@ class ExpandContext:
     account: str
     names: dict[str, str] = field(default_factory=dict)  # spec address -> AWS name
     arns: dict[str, str] = field(default_factory=dict)  # spec address -> AWS ARN
+    # Existing AWS names to use instead of content-addressed ones (adoption of a live resource with the
+    # same content): `Kind/name` for a document's own resource, `Kind/name#part` for another it owns.
+    adopted: Mapping[str, str] = field(default_factory=dict)
 
     def resolve(self, kind: str, name: str, attr: str) -> str:
         address = f"{kind}/{name}"
@@ -39,6 +42,12 @@ class ExpandContext:
     def user_tags(self, doc: SpecDoc) -> dict[str, str]:
         """The document's tags merged over the Stack's."""
         return dict(sorted({**self.stack.stack.tags, **doc.tags}.items()))
+
+    def content_name(self, key: str, base: str, content: Any) -> str:
+        """`<base>-<hash of content>`, or the adopted name for `key` when there is one."""
+        from reconciler.spec.naming import HASH_LEN
+
+        return self.adopted.get(key) or f"{base}-{content_hash(content, HASH_LEN)}"
 
     def define(self, doc: SpecDoc, name: str, arn: str) -> None:
         """Record the AWS name and ARN a document's references resolve to."""

@@ -20,7 +20,7 @@ from reconciler.resources import Desired
 from reconciler.spec.documents import SpecDoc
 from reconciler.spec.fragments import KindSource
 from reconciler.spec.kind import SpecKind
-from reconciler.spec.naming import HASH_LEN, SAGEMAKER_CONTENT_ADDRESSED
+from reconciler.spec.naming import SAGEMAKER_CONTENT_ADDRESSED
 from reconciler.spec.references import substitute
 
 ENV_MAX_ENTRIES = 100
@@ -44,7 +44,7 @@ SOURCE = KindSource(
 def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     spec = substitute(doc.spec, ctx.resolve)
     request = to_api(spec, operation_input("sagemaker", "CreateModel"))
-    name = f"{doc.name}-{content_hash(HANDLER.normalized(request), HASH_LEN)}"
+    name = ctx.content_name(doc.address, doc.name, HANDLER.normalized(request))
     ctx.define(doc, name, ctx.arn("model", name))
     tags = ctx.user_tags(doc)
     comparable = HANDLER.comparable_of(request, tags)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +35,7 @@ from reconciler.changes import Action, Change, Step
 from reconciler.errors import PlanError
 from reconciler.handlers.base import Handler, PlanContext, Planned, ResourcePlan, delete_change
 from reconciler.handlers.registry import handler_for, handler_for_arn, handlers
-from reconciler.kinds import expand
+from reconciler.kinds import adoptions, expand
 from reconciler.plan import ordering, relations
 from reconciler.plan.decide import decide
 from reconciler.plan.model import Orphan, Plan
@@ -109,14 +109,34 @@ def read_snapshot(stack: StackSpec, clients: ReadClients) -> Snapshot:
     desired_list = expand(stack, clients.region, account)
     desired = {d.address: d for d in desired_list}
     live = discover_owned(clients, stack.stack.name)
+    _probe(stack, clients, desired, live, set())
 
+    snapshot = Snapshot(stack, clients.region, account, clients, desired, live)
+    to_describe = [lv for lv in live.values() if lv.data is None and handler_for(lv.address.type).describe_on_plan]
+    _parallel(snapshot.describe, to_describe)
+    for address in [a for a, lv in live.items() if handler_for(a.type).describe_on_plan and lv.data is None]:
+        del live[address]  # vanished between discovery and describe
+    relations.discover_children(clients, live, handlers())
+
+    adopted = adoptions(stack, desired_list, snapshot.context())
+    if adopted:  # live resources with the content the specs want are used as they are (no redeploy)
+        desired_list = expand(stack, clients.region, account, {key: a.name for key, a in adopted.items()})
+        snapshot.desired = desired = {d.address: d for d in desired_list}
+        _probe(stack, clients, desired, live, set(adopted.values()))
+    return snapshot
+
+
+def _probe(stack: StackSpec, clients: ReadClients, desired: dict[Address, Desired], live: dict[Address, Live],
+           adopted: set[Address]) -> None:
+    """Probe the desired names not found by tags: ours join `live`, and so do `adopted` ones; any other
+    existing resource is a collision (PlanError): it is never modified or deleted."""
     missing = [a for a in desired if a not in live and not handler_for(a.type).parent_type]
     probed = _parallel(lambda a: handler_for(a.type).find(clients, a.name), missing)
     problems: list[str] = []
     for address, found in zip(missing, probed, strict=True):
         if found is None:
             continue
-        if tagmod.owned_by(found.tags, stack.stack.name):
+        if tagmod.owned_by(found.tags, stack.stack.name) or address in adopted:
             live[address] = found
             continue
         owner = found.tags.get(tagmod.STACK)
@@ -129,14 +149,6 @@ def read_snapshot(stack: StackSpec, clients: ReadClients) -> Snapshot:
         )
     if problems:
         raise PlanError(problems)
-
-    snapshot = Snapshot(stack, clients.region, account, clients, desired, live)
-    to_describe = [lv for lv in live.values() if lv.data is None and handler_for(lv.address.type).describe_on_plan]
-    _parallel(snapshot.describe, to_describe)
-    for address in [a for a, lv in live.items() if handler_for(a.type).describe_on_plan and lv.data is None]:
-        del live[address]  # vanished between discovery and describe
-    relations.discover_children(clients, live, handlers())
-    return snapshot
 
 
 @dataclass
@@ -226,7 +238,7 @@ def _plan_desired(ctx: PlanContext, handler: Handler, desired: Desired, live: Li
     if action is None:
         return ResourcePlan()
     planned: Planned = handler.plan_steps(ctx, action, desired, live, assessment)
-    if action is Action.update and not (planned.steps or planned.pre or planned.post):
+    if action is Action.update and not (planned.steps or planned.pre or planned.post) and not assessment.held_by:
         return ResourcePlan()
     before, after = assessment.before, assessment.after
     reason, replaces = planned.reason, None
@@ -372,7 +384,8 @@ def _record_once(steps: list[Step]) -> list[Step]:
 
 
 def _what_changed(before: Any, after: Any) -> str:
-    if not isinstance(before, dict) or not isinstance(after, dict):
+    """The top-level fields that differ between two comparable states, for a replace's reason."""
+    if not isinstance(before, Mapping) or not isinstance(after, Mapping):
         return "content changed"
     keys = sorted(k for k in set(before) | set(after) if k != "tags" and before.get(k) != after.get(k))
     if not keys:

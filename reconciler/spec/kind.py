@@ -48,6 +48,9 @@ class SpecKind:
     check: Check = no_checks
     expand: Callable[..., list[Any]] | None = None
     settings: Callable[[Document, Diagnostics], Stack | None] | None = None
+    # adopt(view, doc, its desired resources, every desired resource) -> {adoption key: live address}:
+    # live resources with the content the document wants, used as they are (see kinds.adoptions)
+    adopt: Callable[..., Mapping[str, Any]] | None = None
 
     def services(self) -> tuple[str, ...]:
         return self.source.services() if self.source else ()

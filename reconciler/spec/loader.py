@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from yaml.composer import Composer, ComposerError
 from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.events import AliasEvent, DocumentEndEvent
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader, ReaderError
@@ -123,13 +123,6 @@ class _Composer(Composer):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
-
-    def skip_document(self) -> None:
-        """Drop the rest of the document being composed (after `_TooDeep`)."""
-        while not self.check_event(DocumentEndEvent):
-            self.get_event()
-        self.get_event()
-        self.anchors = {}
 
 
 class _PureLoader(Reader, Scanner, Parser, _Composer, SafeConstructor, Resolver):
@@ -378,15 +371,17 @@ class _Builder:
 
 def load_file(path: Path, display: str, diags: Diagnostics, parser: str | None = None) -> list[Document]:
     """Parse one YAML file into documents; problems go to `diags`. `parser` is a key of PARSERS
-    (default DEFAULT_PARSER); libyaml words parse errors differently from PyYAML, so a file it
-    rejects is parsed again with the pure-Python parser, whose diagnostics are the reference."""
+    (default DEFAULT_PARSER). PyYAML's pure-Python parser is the reference for diagnostics:
+    libyaml words parse errors differently, so a file it rejects is parsed again with the pure
+    one; and it accepts tabs as separating whitespace where PyYAML reports "found character '\\t'
+    that cannot start any token", so a file with a tab is parsed with the pure one only."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         diags.error(f"cannot read file: {exc}", Position(display, 1, 1))
         return []
     name = parser or DEFAULT_PARSER
-    if name != "pure":
+    if name != "pure" and "\t" not in text:
         found = Diagnostics()
         docs, failed = _parse(text, display, PARSERS[name], found)
         if not failed:
@@ -406,17 +401,15 @@ def _parse(text: str, display: str, loader_class: type, diags: Diagnostics) -> t
         builder = _Builder(display, loader, diags)
         index = 0
         while loader.check_node():
-            try:
-                node = loader.get_node()
-            except _TooDeep as exc:
-                diags.error(f"YAML nesting deeper than {MAX_DEPTH} levels; reconciler refuses this document",
-                            _mark(display, exc.mark))
-                loader.skip_document()
-            else:
-                doc = builder.document(node, index)
-                if doc is not None and doc.data is not None:
-                    docs.append(doc)
+            doc = builder.document(loader.get_node(), index)
+            if doc is not None and doc.data is not None:
+                docs.append(doc)
             index += 1
+        failed = False
+    except _TooDeep as exc:  # the rest of the file is not read: skipping it could take long (PyYAML's scanner)
+        diags.error(f"YAML nesting deeper than {MAX_DEPTH} levels; reconciler refuses this document and "
+                    "does not read the rest of the file",
+                    _mark(display, exc.mark))
         failed = False
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

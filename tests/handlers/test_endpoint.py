@@ -211,18 +211,34 @@ def test_a_protected_failed_endpoint_is_not_replaced(tmp_path: Path) -> None:
         plan(root, recorded)
 
 
-def test_an_endpoint_held_by_an_active_shadow_test_is_left_alone_with_a_note(tmp_path: Path) -> None:
+def _held(tmp_path: Path) -> tuple[list[Desired], Recorded]:
     ds, recorded = _applied(tmp_path, shadow_doc())
     # while the test runs the endpoint serves the experiment's config, with the shadow variant
     recorded.add("sagemaker", "DescribeEndpoint", {"EndpointName": "churn"},
                  answers.endpoint(one(ds, "endpoint"), one(ds, "endpoint-config"),
                                   EndpointConfigName="sagemaker-shadow-config",
                                   ShadowProductionVariants=[answers.endpoint_variant("shadow", 1.0, 1)]))
-    p, snap = plan(_stack(tmp_path / "s", shadow_doc(), weights=(0.8, 0.2)), recorded)
-    assert p.is_empty, p.dumps()  # neither the experiment's config nor the new weights are changes now
+    return ds, recorded
+
+
+def test_an_endpoint_held_by_an_active_shadow_test_is_left_alone_with_a_note(tmp_path: Path) -> None:
+    _, recorded = _held(tmp_path)
+    p, snap = plan(_stack(tmp_path / "s", shadow_doc()), recorded)
+    assert p.is_empty, p.dumps()  # the experiment's config is not a change
     assert any(n.startswith("endpoint/churn is managed by inference-experiment/churn-shadow while that shadow test "
                             "is active") for n in p.notes)
-    assert drift_report(p, snap).notes
+    assert drift_report(p, snap).in_sync and drift_report(p, snap).notes
+
+
+def test_a_change_to_a_held_endpoint_is_pending_until_the_test_ends(tmp_path: Path) -> None:
+    _, recorded = _held(tmp_path)
+    p, snap = plan(_stack(tmp_path / "s", shadow_doc(), weights=(0.8, 0.2)), recorded)
+    [change] = [c for c in p.changes if c.address == "endpoint/churn"]
+    assert change.action is Action.update
+    assert change.reason.startswith("held until inference-experiment/churn-shadow ends")
+    assert [s for s in p.steps if s.address == "endpoint/churn"] == []  # nothing runs while it is held
+    [entry] = [e for e in drift_report(p, snap).entries if e.address == "endpoint/churn"]
+    assert entry.labels == ("pending",) and "held until" in entry.reason
 
 
 def test_a_deployment_config_rides_on_update_endpoint(tmp_path: Path) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import pytest
-
 from reconciler.changes import Action
 from reconciler.frozen import thaw
 from reconciler.handlers.endpoint_config import EndpointConfigHandler
@@ -139,8 +137,6 @@ def test_an_instance_type_change_replaces_the_config_and_collects_the_old_one(tm
     assert ("sagemaker", "DescribeEndpointConfig", {"EndpointConfigName": old.address.name}) in recorded.calls
 
 
-@pytest.mark.xfail(strict=True, reason="engine defect: a superseding config's reason is always 'content changed' "
-                                       "(planner._what_changed gets the frozen desired comparable, not a dict)")
 def test_the_replace_reason_names_what_changed(tmp_path: Path) -> None:
     old_ds = desired_of(_stack(tmp_path / "old"))
     root = _stack(tmp_path, instance="ml.c5.xlarge")
@@ -230,9 +226,6 @@ def test_address_of_the_config() -> None:
     assert HANDLER.name_from_arn(arn("model", "churn-1234abcd")) is None
 
 
-@pytest.mark.xfail(strict=True, reason="engine defect: while a shadow test holds the endpoint, the config the live "
-                                       "endpoint serves is collected (EndpointHandler.uses reads only the desired "
-                                       "config when there is one)")
 def test_the_config_a_held_endpoint_still_serves_is_kept(tmp_path: Path) -> None:
     old_ds = desired_of(write(tmp_path / "old", MODEL_DOC, endpoint_doc(), answers.shadow_doc()))
     recorded = Recorded()

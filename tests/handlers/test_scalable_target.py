@@ -10,8 +10,6 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import pytest
-
 from reconciler.changes import Action
 from reconciler.drift import drift_report
 from reconciler.errors import PlanError
@@ -248,8 +246,6 @@ def test_addresses_of_targets() -> None:
     assert HANDLER.name_from_arn(ENDPOINT_ARN) is None  # never discovered by tags
 
 
-@pytest.mark.xfail(strict=True, reason="engine defect: a variant scaled by a target set up outside git gets an "
-                                       "UpdateEndpoint that changes its instance type, which SageMaker rejects")
 def test_an_instance_type_change_under_a_target_set_up_outside_git_is_not_planned_as_an_update(
         tmp_path: Path) -> None:
     ds = desired_of(write(tmp_path / "old", MODEL_DOC, endpoint_doc()))

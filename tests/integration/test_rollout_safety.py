@@ -106,3 +106,91 @@ def test_independent_endpoints_roll_out_concurrently_and_a_failure_stops_only_it
     assert "DeleteEndpointConfig endpoint-config/fraud-" in failed.err  # not run: fraud still serves it
     plan = full_cli("plan", full_cli.root)
     assert "endpoint/fraud" in plan.out and "endpoint/churn " not in plan.out
+
+
+def test_a_change_held_by_a_shadow_test_is_pending_not_swallowed(shadow_cli: Cli) -> None:
+    apply_ok(shadow_cli)
+    edit(shadow_cli.root / "autoscaled.yaml", "instanceType: ml.c5.xlarge", "instanceType: ml.c5.2xlarge")
+    plan = shadow_cli("plan", shadow_cli.root, "--detailed-exitcode")
+    assert plan.code == 2, plan.text
+    assert "held until inference-experiment/fraud-challenger ends" in plan.out
+    assert "UpdateEndpoint" not in plan.out
+    drift = shadow_cli("drift", shadow_cli.root)
+    assert drift.code == 2 and "[pending] endpoint/fraud" in drift.out and "held until" in drift.out
+    applied = shadow_cli("apply", shadow_cli.root, "--auto-approve")
+    assert applied.code == 0, applied.text
+    assert "UpdateEndpoint" not in applied.out
+    assert shadow_cli("plan", shadow_cli.root, "--detailed-exitcode").code == 2  # still held, still shown
+
+
+def _hand_made(cli: Cli) -> None:
+    """The example endpoint built by hand, as a team had it before adopting reconciler."""
+    plan = json.loads(cli("plan", cli.root, "--format", "json").out)
+    sm = boto3.client("sagemaker")
+    names = {s["params"]["ModelName"]: "hand-" + s["params"]["ModelName"].rsplit("-", 1)[0]
+             for s in plan["steps"] if s["operation"] == "CreateModel"}
+    for step in plan["steps"]:
+        params = {k: v for k, v in step["params"].items() if k != "Tags"}
+        if step["operation"] == "CreateModel":
+            sm.create_model(**{**params, "ModelName": names[params["ModelName"]]})
+        elif step["operation"] == "CreateEndpointConfig":
+            for variant in params["ProductionVariants"]:
+                variant["ModelName"] = names[variant["ModelName"]]
+            sm.create_endpoint_config(**{**params, "EndpointConfigName": "hand-churn-config"})
+    sm.create_endpoint(EndpointName="churn", EndpointConfigName="hand-churn-config")
+    sm.get_waiter("endpoint_in_service").wait(EndpointName="churn", WaiterConfig={"Delay": 0.1})
+
+
+def test_adopting_a_hand_made_endpoint_with_the_same_content_needs_no_redeploy(cli: Cli) -> None:
+    _hand_made(cli)
+    refused = cli("plan", cli.root)
+    assert refused.code == 1 and "endpoint/churn already exists and is not managed by reconciler" in refused.err
+    sm = boto3.client("sagemaker")
+    arn = sm.describe_endpoint(EndpointName="churn")["EndpointArn"]
+    sm.add_tags(ResourceArn=arn, Tags=[{"Key": "reconciler:stack", "Value": "churn-prod"},
+                                       {"Key": "reconciler:address", "Value": "Endpoint/churn"}])
+    plan = json.loads(cli("plan", cli.root, "--format", "json").out)
+    operations = [s["operation"] for s in plan["steps"]]
+    assert "UpdateEndpoint" not in operations and "CreateEndpointConfig" not in operations
+    assert "CreateModel" not in operations, operations
+    adopted = {s["address"] for s in plan["steps"] if s["operation"] == "AddTags"}
+    assert {"endpoint-config/hand-churn-config", "model/hand-churn-xgb", "model/hand-churn-xgb-challenger",
+            "endpoint/churn"} <= adopted
+    apply_ok(cli)
+    assert sm.describe_endpoint(EndpointName="churn")["EndpointConfigName"] == "hand-churn-config"
+    # a real change later deploys a config of reconciler's own and collects the hand-made one
+    edit(cli.root / "endpoint.yaml", "instanceType: ml.m5.large\n      initialInstanceCount: 2",
+         "instanceType: ml.c5.xlarge\n      initialInstanceCount: 2")
+    apply_ok(cli)
+    configs = {c["EndpointConfigName"] for c in sm.list_endpoint_configs()["EndpointConfigs"]}
+    assert "hand-churn-config" not in configs
+
+
+def test_after_a_promotion_git_that_matches_is_adopted_and_the_tests_configs_are_collected(shadow_cli: Cli) -> None:
+    cli = shadow_cli
+    apply_ok(cli)
+    sm = boto3.client("sagemaker")
+    during = sm.describe_endpoint(EndpointName="fraud")["EndpointConfigName"]  # the shadow test's config
+    promoted = cli("promote", "ShadowTest/fraud-challenger", cli.root, "--auto-approve")
+    assert promoted.code == 0, promoted.text
+    serving = sm.describe_endpoint(EndpointName="fraud")["EndpointConfigName"]
+    assert "adopts it without a redeploy" in promoted.out and serving in promoted.out
+    # git now says what the promotion did: the challenger model serves, with the test's data capture
+    (cli.root / "shadow-test.yaml").write_text((cli.root / "shadow-test.yaml").read_text().split("---")[0])
+    edit(cli.root / "autoscaled.yaml", "modelName: ${Model.fraud-xgb.name}",
+         "modelName: ${Model.fraud-xgb-challenger.name}")
+    edit(cli.root / "autoscaled.yaml", "      instanceType: ml.c5.xlarge\n      initialInstanceCount: 2",
+         "      instanceType: ml.c5.xlarge\n      initialInstanceCount: 1")
+    text = (cli.root / "autoscaled.yaml").read_text()
+    (cli.root / "autoscaled.yaml").write_text(text + "  dataCaptureConfig:\n    enableCapture: true\n"
+                                              "    initialSamplingPercentage: 100\n"
+                                              "    destinationS3Uri: s3://ml-artifacts/fraud/shadow-test\n"
+                                              "    captureOptions: [{captureMode: Input}, {captureMode: Output}]\n")
+    plan = cli("plan", cli.root)
+    assert plan.code == 0, plan.text
+    assert "UpdateEndpoint " not in plan.out and "CreateEndpointConfig" not in plan.out, plan.out
+    assert f"endpoint-config/{during}" in plan.out, plan.out  # the test's config is collected
+    apply_ok(cli)
+    assert sm.describe_endpoint(EndpointName="fraud")["EndpointConfigName"] == serving
+    configs = {c["EndpointConfigName"] for c in sm.list_endpoint_configs()["EndpointConfigs"]}
+    assert during not in configs

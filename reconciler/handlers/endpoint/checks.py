@@ -11,6 +11,7 @@ from typing import Any
 
 from reconciler.addressing import Address
 from reconciler.frozen import thaw
+from reconciler.handlers import autoscaling as aas
 from reconciler.handlers.base import PlanContext
 from reconciler.handlers.variants import config_request
 from reconciler.resources import Desired, Live
@@ -57,3 +58,17 @@ def check_live_limits(ctx: PlanContext, desired: Desired, live: Live) -> None:
     if not old_serverless and new_serverless:
         ctx.error(desired, "a real-time (instance-based) endpoint cannot become serverless with UpdateEndpoint; "
                            "create a new endpoint for the serverless variant")
+
+
+def check_unmanaged_targets(ctx: PlanContext, desired: Desired, unmanaged: set[str]) -> None:
+    """A variant scaled by a target set up outside git cannot change instance type (SageMaker rejects the
+    UpdateEndpoint while it is registered), and reconciler never touches that target."""
+    for variant in sorted(unmanaged):
+        if aas.needs_cycle(ctx, desired.address.name, variant):
+            rid = aas.resource_id(desired.address.name, variant)
+            ctx.error(desired, f"variant {variant} is registered as a scalable target set up outside git ({rid}); "
+                               "SageMaker rejects an UpdateEndpoint that changes its instance type or removes it while "
+                               "it is registered. Declare the variant's autoscaling in the spec (reconciler then "
+                               "deregisters and registers it around the update), or deregister it first: aws "
+                               "application-autoscaling deregister-scalable-target --service-namespace sagemaker "
+                               f"--resource-id {rid} --scalable-dimension sagemaker:variant:DesiredInstanceCount")

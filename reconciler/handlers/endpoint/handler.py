@@ -119,12 +119,16 @@ class EndpointHandler(Handler):
 
     # --- relations ---------------------------------------------------------------------
     def uses(self, view: View, desired: Desired | None, live: Live | None) -> set[Address]:
-        """The config it will serve (desired) or serves (live), and a config it is deploying."""
+        """The config it will serve (desired) or serves (live), and a config it is deploying. While a shadow
+        test holds it, everything it served stays: the config it serves and every config of its document."""
         used: set[Address] = set()
+        held = live is not None and view.holder_of(live.address) is not None
         if desired is not None:
             used.add(Address(CONFIG_TYPE, str(desired.request["EndpointConfigName"])))
-        elif live is not None and (live.data or {}).get("EndpointConfigName"):
+        if (desired is None or held) and live is not None and (live.data or {}).get("EndpointConfigName"):
             used.add(Address(CONFIG_TYPE, str(live.data["EndpointConfigName"])))  # type: ignore[index]
+        if held and live is not None:
+            used |= {a for a, lv in view.live.items() if a.type == CONFIG_TYPE and lv.spec == live.spec}
         pending = ((live.data or {}).get("PendingDeploymentSummary") or {}).get("EndpointConfigName") if live else None
         if pending:
             used.add(Address(CONFIG_TYPE, str(pending)))
@@ -133,6 +137,12 @@ class EndpointHandler(Handler):
     def group(self, address: Address, desired: Desired | None, live: Live | None) -> Address | None:
         """An endpoint's steps form its own group."""
         return address
+
+    def drift_labels(self, view: View, change: Any) -> tuple[list[str], str]:
+        """A change held by a shadow test is pending (git moved; the test owns the endpoint meanwhile)."""
+        if view.holder_of(Address.parse(change.address)) is not None and change.action.value == "update":
+            return ["pending"], change.reason
+        return super().drift_labels(view, change)
 
     def was_applied(self, view: View, address: Address) -> bool:
         """A missing endpoint had been applied when the config its spec serves exists."""
@@ -170,7 +180,11 @@ class EndpointHandler(Handler):
             ctx.notes.append(f"{desired.address} is managed by {holder} while that shadow test is active: its serving "
                              "config and variants are the experiment's, not drift; reconciler changes them again once "
                              "the test is promoted or stopped")
-            return Assessment(None, None, held_by=holder)
+            have, _ = recorded_rollout(live)
+            changed = live.applied_hash != desired.state_hash or (
+                have is not None and have != rollout_hash(thaw(desired.extra.get("deploymentConfig")) or None))
+            return Assessment(self.comparable(live), thaw(desired.comparable), held_by=holder,
+                              pending=f"held until {holder} ends" if changed else None)
         if status in TRANSITIONAL:
             ctx.warnings.append(f"{desired.address} is {status}; apply waits for it to settle and refuses the plan if "
                                 "the outcome differs from what was planned")
@@ -212,6 +226,9 @@ class EndpointHandler(Handler):
             steps.extend(weight_steps(address, name, start, target, arn))
             return Planned(assessment.failed or "new endpoint", steps)
         assert live is not None and live.data is not None
+        if assessment.held_by:
+            return Planned(f"{assessment.pending}: the spec changed since the last apply, and the shadow test owns the "
+                           "endpoint's serving config until it is promoted or stopped; apply then rolls this out")
         before, after = assessment.before, assessment.after
         scaled = self._scaled(ctx, desired, live)
         live_all = live_variants(live.data)
@@ -220,6 +237,7 @@ class EndpointHandler(Handler):
         reason = ""
         if before["endpointConfigName"] != config_name:
             checks.check_live_limits(ctx, desired, live)
+            checks.check_unmanaged_targets(ctx, desired, self._left_alone(ctx, live))
             state_steps, reason = self._update_steps(ctx, desired, live_all, scaled, target, arn)
             reason = (f"serves endpoint config {config_name} (was {before['endpointConfigName']}); rollout: "
                       f"{reason}")

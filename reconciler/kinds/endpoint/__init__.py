@@ -5,6 +5,7 @@ Its spec is the CreateEndpointConfig request in lowerCamelCase without `endpoint
 and `tags`, plus `deploymentConfig` and each production variant's `autoscaling`.
 """
 
+from reconciler.kinds.endpoint.adopt import adopt
 from reconciler.kinds.endpoint.expand import expand
 from reconciler.kinds.endpoint.limits import check
 from reconciler.kinds.endpoint.schema import SOURCE
@@ -19,6 +20,7 @@ KIND = SpecKind(
     source=SOURCE,
     check=check,
     expand=expand,
+    adopt=adopt,
 )
 
 __all__ = ["KIND"]

@@ -30,7 +30,6 @@ from reconciler.kinds.endpoint.schema import (
 )
 from reconciler.resources import Desired
 from reconciler.spec.documents import SpecDoc
-from reconciler.spec.naming import HASH_LEN
 from reconciler.spec.references import substitute
 
 CONFIG = EndpointConfigHandler()
@@ -45,13 +44,18 @@ SHORTHAND = {
 }
 
 
+def config_key(doc: SpecDoc) -> str:
+    """The adoption key of an Endpoint document's endpoint config."""
+    return f"{doc.address}#config"
+
+
 def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     spec = substitute(doc.spec, ctx.resolve)
     deployment = spec.pop("deploymentConfig", None)
     variants, scaling = split_variant_extensions(spec.get("productionVariants") or [])
     spec["productionVariants"] = variants
     request = to_api(spec, operation_input("sagemaker", "CreateEndpointConfig"))
-    config_name = f"{doc.name}-{content_hash(CONFIG.normalized(request), HASH_LEN)}"
+    config_name = ctx.content_name(config_key(doc), doc.name, CONFIG.normalized(request))
     tags = ctx.user_tags(doc)
     config = desired(doc, Address(CONFIG.type, config_name), {"EndpointConfigName": config_name, **request},
                      CONFIG.comparable_of(request, tags), tags,
