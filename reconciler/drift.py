@@ -23,5 +23,9 @@ def drift_report(plan: Plan, snap: Snapshot) -> DriftReport:
         labels, reason = handler_for(Address.parse(change.address).type).drift_labels(view, change)
         entries.append(DriftEntry(change.address, change.spec, tuple(labels), change.action.value, reason,
                                   thaw(change.before), thaw(change.after)))
+    for orphan in plan.orphans:
+        entries.append(DriftEntry(orphan.address, orphan.spec, ("pending",), None,
+                                  f"{orphan.spec} was removed from the specs; kept because the Stack has prune: false "
+                                  "(set prune: true to delete it, or delete it by hand)"))
     checked = len(set(snap.desired) | set(snap.live))
     return DriftReport(plan.stack, plan.region, plan.account, tuple(entries), checked, plan.notes)

@@ -3,7 +3,9 @@
 Each entry is labelled `drift` (live changed outside git since the state it was applied
 from: its live hash no longer equals the `reconciler:hash` tag written at apply) and/or
 `pending` (the spec changed and was not applied yet: the desired hash differs from that
-tag, or the resource is still to be created or deleted). Resources another system
+tag, or the resource is still to be created or deleted, or its document was removed and the
+Stack keeps it with `prune: false`). Counters count resources, each once: `drift` the
+drifted ones, `pending` the ones only pending, `differ` all of them. Resources another system
 legitimately changes (an endpoint under a running shadow test) are reported in `notes`,
 never as drift.
 """
@@ -58,6 +60,10 @@ class DriftReport:
         return not self.entries
 
     def count(self, label: str) -> int:
+        """Resources, each counted once: `drift` counts those drifted (whether or not also pending),
+        `pending` those only pending."""
+        if label == "pending":
+            return sum(1 for e in self.entries if "pending" in e.labels and "drift" not in e.labels)
         return sum(1 for e in self.entries if label in e.labels)
 
     def to_json(self) -> dict[str, Any]:
@@ -68,6 +74,7 @@ class DriftReport:
             "account": self.account,
             "in_sync": self.in_sync,
             "checked": self.checked,
+            "differ": len(self.entries),
             "drift": self.count("drift"),
             "pending": self.count("pending"),
             "entries": [e.to_json() for e in self.entries],

@@ -210,7 +210,9 @@ def drift_summary(report: DriftReport) -> str:
     drifted, pending = report.count("drift"), report.count("pending")
     if not drifted and not pending:
         return f"In sync: {report.checked} resources checked, no drift."
-    return f"Drift: {drifted} drifted, {pending} pending ({report.checked} resources checked)."
+    total = len(report.entries)
+    return (f"Drift: {total} resource{'' if total == 1 else 's'} differ{'s' if total == 1 else ''} from git: "
+            f"{drifted} drifted, {pending} pending ({report.checked} resources checked).")
 
 
 def entry_reason(entry: DriftEntry) -> str:

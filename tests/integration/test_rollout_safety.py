@@ -194,3 +194,35 @@ def test_after_a_promotion_git_that_matches_is_adopted_and_the_tests_configs_are
     assert sm.describe_endpoint(EndpointName="fraud")["EndpointConfigName"] == serving
     configs = {c["EndpointConfigName"] for c in sm.list_endpoint_configs()["EndpointConfigs"]}
     assert during not in configs
+
+
+def test_an_alarm_deleted_outside_git_is_drift_like_any_other_resource(cli: Cli) -> None:
+    apply_ok(cli)
+    boto3.client("cloudwatch").delete_alarms(AlarmNames=["churn-5xx"])
+    drift = json.loads(cli("drift", cli.root, "--format", "json").out)
+    [entry] = [e for e in drift["entries"] if e["address"] == "alarm/churn-5xx"]
+    assert entry["labels"] == ["drift"] and "deleted outside git" in entry["reason"]
+
+
+def test_orphans_kept_by_prune_false_are_pending_in_drift(cli: Cli) -> None:
+    apply_ok(cli)
+    stack = cli.root / "stack.yaml"
+    stack.write_text(stack.read_text().replace("prune: true", "prune: false"))
+    (cli.root / "alarms.yaml").unlink()
+    text = (cli.root / "endpoint.yaml").read_text()
+    (cli.root / "endpoint.yaml").write_text(text.partition("    autoRollbackConfiguration:")[0])
+    drift = cli("drift", cli.root)
+    assert drift.code == 2, drift.text
+    assert "[pending] alarm/churn-5xx  (Alarm/churn-5xx)" in drift.out and "prune: false" in drift.out
+
+
+def test_drift_counts_resources_once(cli: Cli) -> None:
+    apply_ok(cli)
+    sm = boto3.client("sagemaker")
+    sm.update_endpoint_weights_and_capacities(EndpointName="churn", DesiredWeightsAndCapacities=[
+        {"VariantName": "champion", "DesiredWeight": 0.5}])  # drift
+    edit(cli.root / "endpoint.yaml", "initialVariantWeight: 0.2", "initialVariantWeight: 0.3")  # and pending
+    report = json.loads(cli("drift", cli.root, "--format", "json").out)
+    assert [e["labels"] for e in report["entries"]] == [["drift", "pending"]]
+    assert (report["differ"], report["drift"], report["pending"]) == (1, 1, 0)
+    assert "Drift: 1 resource differs from git: 1 drifted, 0 pending" in cli("drift", cli.root).out

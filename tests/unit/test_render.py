@@ -469,7 +469,7 @@ def test_drift_json() -> None:
     assert rendered.endswith("\n")
     data = json.loads(rendered)
     assert data == report.to_json()
-    assert (data["drift"], data["pending"], data["checked"]) == (2, 2, 12)
+    assert (data["differ"], data["drift"], data["pending"], data["checked"]) == (3, 2, 1, 12)  # resources, once each
 
 
 def test_in_sync_drift() -> None:

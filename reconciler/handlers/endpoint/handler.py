@@ -36,6 +36,7 @@ from reconciler.handlers.endpoint.rollout import (
     deployment_timeout,
     describe_rollout,
     describe_rollout_change,
+    rollback_alarm_names,
 )
 from reconciler.handlers.sagemaker_common import describe_into, find_by_name, read, run_simple, with_consistency_retry
 from reconciler.handlers.variants import config_request, initial_values, live_variants, mask_scaled, weight_steps
@@ -44,6 +45,7 @@ from reconciler.resources import Desired, Live
 
 TARGET_TYPE = "scalable-target"  # the endpoint's child type: Application Auto Scaling of its variants
 CONFIG_TYPE = "endpoint-config"
+ALARM_TYPE = "alarm"
 ROLLOUT_TAG = "reconciler:rollout"  # hash of the deploymentConfig reconciler last recorded for the endpoint
 ROLLOUT_KEY = "deploymentConfig"  # in before/after, only when the rollout policy differs
 
@@ -89,7 +91,7 @@ class EndpointHandler(Handler):
     service = "sagemaker"
     arn_type = "endpoint"
     tagging_type = "sagemaker:endpoint"
-    after = (CONFIG_TYPE, "alarm")
+    after = (CONFIG_TYPE, ALARM_TYPE)
     reads_children = (TARGET_TYPE,)  # autoscaled capacity is masked
     operations = frozenset({"CreateEndpoint", "UpdateEndpoint", "UpdateEndpointWeightsAndCapacities", "DeleteEndpoint",
                             "AddTags", "DeleteTags"})
@@ -129,6 +131,10 @@ class EndpointHandler(Handler):
             used.add(Address(CONFIG_TYPE, str(live.data["EndpointConfigName"])))  # type: ignore[index]
         if held and live is not None:
             used |= {a for a, lv in view.live.items() if a.type == CONFIG_TYPE and lv.spec == live.spec}
+        # the alarms its rollouts watch: the spec's, or those of the policy SageMaker last used
+        rollout = desired.extra.get("deploymentConfig") if desired is not None else \
+            ((live.data or {}).get("LastDeploymentConfig") if live is not None else None)
+        used |= {Address(ALARM_TYPE, str(name)) for name in rollback_alarm_names({"DeploymentConfig": rollout or {}})}
         pending = ((live.data or {}).get("PendingDeploymentSummary") or {}).get("EndpointConfigName") if live else None
         if pending:
             used.add(Address(CONFIG_TYPE, str(pending)))
