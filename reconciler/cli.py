@@ -1,6 +1,6 @@
 """The command-line interface: the only module that prints or exits.
 
-Commands: validate, plan, apply, drift, promote, schema, sandbox, demo. Exit codes follow
+Commands: validate, plan, apply, drift, promote, unlock, schema, sandbox, demo. Exit codes follow
 docs/cli.md: 0 success; 1 any error (invalid specs, refused or failed apply, AWS
 errors), always as one clear line per problem and never a traceback; 2 for "changes
 present" (`plan --detailed-exitcode`) and "drift or pending" (`drift`).
@@ -128,8 +128,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     stack = _load(args.dir)
     clients = _clients(args, stack.stack.region, read_only=True)
+    lock = None
+    if args.lock:
+        if not stack.stack.lock_table:
+            raise CliError(f"--lock: stack {stack.stack.name} has no lock table (lock: {{table: NAME}})")
+        lock = _lock(args, _clients(args, stack.stack.region, read_only=False), stack.stack.lock_table,
+                     stack.stack.name, clients.region)
     started = time.monotonic()
-    plan, _ = make_plan(stack, clients)
+    try:
+        plan, _ = make_plan(stack, clients)
+    finally:
+        if lock is not None:
+            lock.release()
     elapsed = time.monotonic() - started
     if args.out:
         Path(args.out).write_text(plan.dumps(), encoding="utf-8")
@@ -171,8 +181,23 @@ def _confirm(auto_approve: bool) -> bool:
     return answer == "yes"
 
 
+def _lock(args: argparse.Namespace, clients: Any, table: str | None, stack: str, region: str) -> Any:
+    """The stack lock, taken (waiting up to --lock-timeout); None, with a warning, when no table is set."""
+    from reconciler.apply.lock import StackLock
+
+    if not table:
+        err(f"warning: stack {stack} has no lock: two applies at the same time could interleave; add "
+            "`lock: {table: NAME}` to the Stack document (see docs/how-it-decides.md, Lock)")
+        return None
+    command = "reconciler " + " ".join(sys.argv[1:]) if sys.argv[1:] else "reconciler"
+    lock = StackLock(clients.get("dynamodb"), table, stack, command, region=region, notice=lambda m: err(m))
+    lock.acquire(timeout=float(getattr(args, "lock_timeout", 0) or 0))
+    return lock
+
+
 def cmd_apply(args: argparse.Namespace) -> int:
     from reconciler.apply.applier import apply_plan
+    from reconciler.aws.waits import WaitPolicy
     from reconciler.plan.model import Plan
     from reconciler.plan.planner import caller_account, make_plan
 
@@ -185,22 +210,54 @@ def cmd_apply(args: argparse.Namespace) -> int:
             raise CliError(f"{path}: not a reconciler plan file ({exc})") from None
         clients = _clients(args, plan.region, read_only=False)
         account = caller_account(clients.reader())
-        out(_render_plan(plan, "text").rstrip("\n"))
+        lock = _lock(args, clients, plan.lock_table, plan.stack, plan.region) if plan.steps else None
     else:
         stack = _load(args.target)
         clients = _clients(args, stack.stack.region, read_only=False)
-        plan, snapshot = make_plan(stack, clients)
-        account = snapshot.account
+        lock = _lock(args, clients, stack.stack.lock_table, stack.stack.name, clients.region)
+    try:
+        if not from_file:
+            from reconciler.apply.settle import wait_until_settled
+
+            plan, snapshot = make_plan(stack, clients)
+            if wait_until_settled(snapshot, clients, ConsoleHooks(), WaitPolicy.from_env()):
+                plan, snapshot = make_plan(stack, clients)  # planned on what is there once it settled
+            account = snapshot.account
         out(_render_plan(plan, "text").rstrip("\n"))
-    if plan.is_empty:
+        if not plan.steps:
+            if not plan.is_empty:
+                out("\nNothing to run now.")
+            return EXIT_OK
+        # A saved plan was reviewed when it was made (like `terraform apply PLANFILE`): no prompt.
+        if not from_file and not _confirm(args.auto_approve):
+            out("Apply cancelled.")
+            return EXIT_ERROR
+        out("")
+        result = apply_plan(plan, clients, account, hooks=ConsoleHooks())
+        out(f"\nApply complete: {result.steps_done} step(s) in {result.seconds:.1f} s.")
         return EXIT_OK
-    # A saved plan was reviewed when it was made (like `terraform apply PLANFILE`): no prompt.
-    if not from_file and not _confirm(args.auto_approve):
-        out("Apply cancelled.")
-        return EXIT_ERROR
-    out("")
-    result = apply_plan(plan, clients, account, hooks=ConsoleHooks())
-    out(f"\nApply complete: {result.steps_done} step(s) in {result.seconds:.1f} s.")
+    finally:
+        if lock is not None:
+            lock.release()
+            if lock.lost:
+                err(f"warning: the lock of stack {lock.stack} was broken while this apply held it")
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    from reconciler.apply.lock import break_lock
+
+    table = args.table
+    region = None
+    if table is None:
+        stack = _load(args.dir)
+        if stack.stack.name != args.stack:
+            raise CliError(f"{args.dir} holds stack {stack.stack.name!r}, not {args.stack!r}; give --table")
+        table, region = stack.stack.lock_table, stack.stack.region
+        if not table:
+            raise CliError(f"stack {args.stack} has no lock table (lock: {{table: NAME}} in its Stack document)")
+    clients = _clients(args, region, read_only=False)
+    holder = break_lock(clients.get("dynamodb"), table, args.stack, args.lock_id)
+    out(f"Unlocked stack {args.stack}: the lock held by {holder.describe()} is gone.")
     return EXIT_OK
 
 
@@ -338,14 +395,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
     p.add_argument("--verbose", "-v", action="store_true", help="print how many API calls the plan made")
+    p.add_argument("--lock", action="store_true", help="hold the stack lock while planning (no apply meanwhile)")
+    p.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
+                   help="with --lock: wait up to this long for it")
     _aws_options(p)
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("apply", help="apply a stack directory or a saved plan file")
     p.add_argument("target", nargs="?", default="specs", help="stack directory or plan file (default: specs)")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
+                   help="wait up to this long for the stack lock (default 0: fail at once, naming its holder)")
     _aws_options(p)
     p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("unlock", help="break a stack's lock (when the apply holding it is gone)")
+    p.add_argument("stack", help="the stack's name")
+    p.add_argument("lock_id", help="the lock id, as the error of a refused apply prints it")
+    p.add_argument("dir", nargs="?", default="specs", help="stack directory, for its lock table (default: specs)")
+    p.add_argument("--table", help="the lock table (default: the Stack document's lock.table)")
+    _aws_options(p)
+    p.set_defaults(func=cmd_unlock)
 
     p = sub.add_parser("drift", help="report drift (changed outside git) and pending changes")
     p.add_argument("dir", nargs="?", default="specs")

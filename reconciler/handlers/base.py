@@ -278,6 +278,11 @@ class Handler(ABC):
         """The resource whose rollout this resource's steps belong with (ordered with it), or None."""
         return None
 
+    def transition(self, live: Live) -> str | None:
+        """The status of a resource that is changing now (it cannot be changed until it settles); None
+        when it is settled or its type has no such states."""
+        return None
+
     def is_managed(self, live: Live, view: View) -> bool:
         """Whether an owned resource that is not desired may be deleted (children: see subclasses)."""
         return True

@@ -111,6 +111,11 @@ class InferenceExperimentHandler(Handler):
         name = endpoint_name(live.data or {}) if live else None
         return Address(ENDPOINT_TYPE, name) if name else None
 
+    def transition(self, live: Live) -> str | None:
+        """Creating, Updating, Starting or Stopping; None otherwise."""
+        status = self.status(live)
+        return status if status in {"Creating", "Updating", "Starting", "Stopping"} else None
+
     def status(self, live: Live | None) -> str | None:
         return (live.data or {}).get("Status") if live else None
 

@@ -46,6 +46,22 @@ SPEC_SCHEMA: Mapping[str, Any] = MappingProxyType(
                     "Delete owned resources whose documents left the specs; when false, plan reports them."
                 ),
             },
+            "lock": {
+                "type": "object",
+                "description": (
+                    "One apply at a time: a DynamoDB table with a string partition key LockID (the layout of "
+                    "Terraform's S3-backend lock table) where apply holds the stack's lock."
+                ),
+                "properties": {
+                    "table": {
+                        "type": "string",
+                        "pattern": "^[a-zA-Z0-9_.-]{3,255}$",
+                        "description": "Name of the DynamoDB lock table, in the stack's region.",
+                    },
+                },
+                "required": ["table"],
+                "additionalProperties": False,
+            },
         },
         "additionalProperties": False,
     }
@@ -59,13 +75,13 @@ def settings(doc: Document, diags: Diagnostics) -> Stack | None:
     check_tags(doc, spec.get("tags") or {}, ("spec", "tags"), diags)
     return Stack(name=data["name"], region=spec.get("region"), account_id=spec.get("accountId"),
                  tags={str(k): str(v) for k, v in (spec.get("tags") or {}).items()},
-                 prune=bool(spec.get("prune", False)), doc=doc)
+                 prune=bool(spec.get("prune", False)), doc=doc, lock_table=(spec.get("lock") or {}).get("table"))
 
 
 KIND = SpecKind(
     name="Stack",
     naming=NameRule(False, STACK_NAME_MAX, STACK_NAME, HYPHENATED),
-    description="Stack-wide settings: region, account guard, tags, prune.",
+    description="Stack-wide settings: region, account guard, tags, prune, lock.",
     spec_schema=SPEC_SCHEMA,
     owns_resources=False,
     settings=settings,

@@ -47,6 +47,7 @@ class Plan:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # status worth knowing that is not a change (a running shadow test)
     format_version: str = FORMAT_VERSION
+    lock_table: str | None = None  # the stack's lock table, which applying this plan takes
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "changes", tuple(self.changes))
@@ -72,6 +73,7 @@ class Plan:
             "orphans": [o.to_json() for o in self.orphans],
             "warnings": list(self.warnings),
             "notes": list(self.notes),
+            **({"lock": {"table": self.lock_table}} if self.lock_table else {}),
         }
 
     def dumps(self) -> str:
@@ -93,6 +95,7 @@ class Plan:
             warnings=tuple(data.get("warnings", [])),
             notes=tuple(data.get("notes", [])),
             format_version=version,
+            lock_table=(data.get("lock") or {}).get("table"),
         )
 
     @classmethod

@@ -311,11 +311,18 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
     changes = [p.change for p in planned if p.change is not None]
     steps = _needs(ctx, _record_once([s for p in planned for s in p.steps]), set(candidates), group_name)
     touched = {Address.parse(s.address) for s in steps}
+    # What a changed resource depends on is read again too: a saved plan whose new config names a model
+    # deleted since planning is stale, not a failure halfway through.
+    for address in list(touched):
+        desired = snap.desired.get(address)
+        if desired is not None:
+            touched |= {a for a in handler_for(address.type).uses(ctx, desired, snap.live.get(address))
+                        if a in snap.live and a not in candidates}
     fingerprints = {str(a): handler_for(a.type).fingerprint(snap.live.get(a)) for a in sorted(touched)}
     warnings = list(ctx.warnings) + [str(w) for w in snap.stack.warnings.items]
     return Plan(stack=snap.stack_name, region=snap.region, account=snap.account, changes=tuple(changes),
                 steps=tuple(steps), fingerprints=fingerprints, orphans=tuple(orphans), warnings=tuple(warnings),
-                notes=tuple(dict.fromkeys(ctx.notes)))
+                notes=tuple(dict.fromkeys(ctx.notes)), lock_table=snap.stack.stack.lock_table)
 
 
 def _needs(view: PlanContext, steps: list[Step], deleted: set[Address],

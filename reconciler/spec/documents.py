@@ -42,6 +42,7 @@ class Stack:
     tags: dict[str, str]
     prune: bool
     doc: Document
+    lock_table: str | None = None  # DynamoDB table holding the stack's apply lock
 
 
 @dataclass

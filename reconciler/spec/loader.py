@@ -6,10 +6,12 @@ map a path to the position of its mapping key. Parse errors, duplicate keys and
 non-mapping documents become diagnostics with `file:line:col`; nothing is raised.
 
 Parsing uses libyaml's C parser when PyYAML was built with it, PyYAML's pure-Python parser
-otherwise; both feed the same composer and builder, so documents and positions are the same.
+otherwise; both feed the same composer and builder, so documents and positions are the same,
+and diagnostics are the pure parser's (see `load_file`).
 Hostile YAML is bounded per document: what aliases expand to (`MAX_VALUES`,
-`MAX_ALIAS_VALUES`), how deep values nest (`MAX_DEPTH`), and aliases that contain themselves;
-each such document is refused with one diagnostic and the other documents still load.
+`MAX_ALIAS_VALUES`), aliases that contain themselves, how deep values nest (`MAX_DEPTH`).
+Such a document is refused with one diagnostic and the file's other documents still load
+(except after nesting too deep, where the rest of the file is not read).
 """
 
 from __future__ import annotations

@@ -588,7 +588,8 @@ PREDICTIVE = {"metricSpecifications": [{"targetValue": 50}]}
         (STACK_DOC, ("spec", "region"), "US East", "pattern"),
         (STACK_DOC, ("spec", "accountId"), "1234", "pattern"),
         (STACK_DOC, ("spec", "prune"), "yes", "type"),
-        (STACK_DOC, ("spec", "lock"), True, "additionalProperties"),
+        (STACK_DOC, ("spec", "locking"), True, "additionalProperties"),
+        (STACK_DOC, ("spec", "lock"), True, "type"),  # lock: {table: NAME}
         (AUTOSCALED_DOC, (*SCALING, "bogus"), 1, "additionalProperties"),
         (AUTOSCALED_DOC, (*SCALING, "MinCapacity"), 1, "additionalProperties"),
         (AUTOSCALED_DOC, (*SCALING, "minCapacity"), -1, "minimum"),

@@ -140,6 +140,11 @@ class EndpointHandler(Handler):
             used.add(Address(CONFIG_TYPE, str(pending)))
         return used
 
+    def transition(self, live: Live) -> str | None:
+        """Creating, Updating, SystemUpdating, RollingBack or Deleting; None otherwise."""
+        status = (live.data or {}).get("EndpointStatus")
+        return str(status) if status in TRANSITIONAL else None
+
     def group(self, address: Address, desired: Desired | None, live: Live | None) -> Address | None:
         """An endpoint's steps form its own group."""
         return address
