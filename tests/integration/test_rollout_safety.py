@@ -226,3 +226,98 @@ def test_drift_counts_resources_once(cli: Cli) -> None:
     assert [e["labels"] for e in report["entries"]] == [["drift", "pending"]]
     assert (report["differ"], report["drift"], report["pending"]) == (1, 1, 0)
     assert "Drift: 1 resource differs from git: 1 drifted, 0 pending" in cli("drift", cli.root).out
+
+
+def test_a_file_argument_is_refused_naming_the_directory(cli: Cli) -> None:
+    apply_ok(cli)
+    for command in (("apply", "--auto-approve"), ("plan",), ("validate",), ("drift",)):
+        result = cli(command[0], cli.root / "stack.yaml", *command[1:])
+        assert result.code == 1, result.text
+        assert "stack.yaml is a file: give the stack directory" in result.err
+    assert len(boto3.client("sagemaker").list_endpoints()["Endpoints"]) == 1  # nothing was deleted
+
+
+def test_subdirectories_are_not_part_of_the_stack(cli: Cli) -> None:
+    backup = cli.root / "old"
+    backup.mkdir()
+    (backup / "endpoint.yaml").write_text((cli.root / "endpoint.yaml").read_text().replace("name: churn",
+                                                                                        "name: churn-old"))
+    result = cli("validate", cli.root)
+    assert result.code == 0 and "churn-old" not in result.text
+
+
+def _interrupted(cli: Cli) -> dict[str, object]:
+    """An apply that got as far as starting the rollout, then was killed (Ctrl-C, a lost CI runner)."""
+    from reconciler.sandbox import control
+
+    edit(cli.root / "endpoint.yaml", "instanceType: ml.m5.large\n      initialInstanceCount: 2",
+         "instanceType: ml.c5.xlarge\n      initialInstanceCount: 2")
+    plan = json.loads(cli("plan", cli.root, "--format", "json").out)
+    sm = boto3.client("sagemaker")
+    create = next(s for s in plan["steps"] if s["operation"] == "CreateEndpointConfig")
+    sm.create_endpoint_config(**create["params"])
+    update = next(s for s in plan["steps"] if s["operation"] == "UpdateEndpoint")
+    control.set_time_scale(cli.sandbox.url, 300)  # the canary takes a few seconds
+    sm.update_endpoint(**update["params"])
+    return update
+
+
+def test_an_interrupted_update_is_followed_not_deployed_twice(cli: Cli) -> None:
+    from reconciler.sandbox import control
+
+    apply_ok(cli)
+    update = _interrupted(cli)
+    saved = cli.root.parent / "plan.json"
+    try:
+        planned = cli("plan", cli.root, "--out", saved)  # made while the rollout is in flight
+        assert "endpoint/churn is Updating; apply waits for it to settle" in planned.out
+        again = cli("apply", saved)
+    finally:
+        control.set_time_scale(cli.sandbox.url, 6000)
+    assert again.code == 0, again.text
+    target = update["params"]["EndpointConfigName"]  # type: ignore[index]
+    marker = f"already serves {target}: an earlier or concurrent apply deployed it"
+    assert marker in again.out  # it followed the rollout in flight, then did not start a second one
+    assert "Baking" not in again.out.split(marker, 1)[1]
+    converged(cli)
+
+
+def test_a_saved_plan_overtaken_by_an_interrupted_apply_is_refused_as_stale(cli: Cli) -> None:
+    from reconciler.sandbox import control
+
+    apply_ok(cli)
+    edit(cli.root / "endpoint.yaml", "instanceType: ml.m5.large\n      initialInstanceCount: 2",
+         "instanceType: ml.c5.xlarge\n      initialInstanceCount: 2")
+    saved = cli.root.parent / "plan.json"
+    assert cli("plan", cli.root, "--out", saved).code == 0
+    edit(cli.root / "endpoint.yaml", "instanceType: ml.c5.xlarge\n      initialInstanceCount: 2",
+         "instanceType: ml.m5.large\n      initialInstanceCount: 2")
+    _interrupted(cli)  # the same change, started by another apply and cut off
+    try:
+        refused = cli("apply", saved)
+    finally:
+        control.set_time_scale(cli.sandbox.url, 6000)
+    assert refused.code == 1 and "stale plan" in refused.err and "nothing more was changed" in refused.err
+
+
+def test_a_fresh_apply_waits_for_an_update_in_flight_before_planning(cli: Cli) -> None:
+    from reconciler.sandbox import control
+
+    apply_ok(cli)
+    edit(cli.root / "endpoint.yaml", "instanceType: ml.m5.large\n      initialInstanceCount: 2",
+         "instanceType: ml.c5.xlarge\n      initialInstanceCount: 2")
+    plan = json.loads(cli("plan", cli.root, "--format", "json").out)
+    sm = boto3.client("sagemaker")
+    create = next(s for s in plan["steps"] if s["operation"] == "CreateEndpointConfig")
+    sm.create_endpoint_config(**{k: v for k, v in create["params"].items()})
+    update = next(s for s in plan["steps"] if s["operation"] == "UpdateEndpoint")
+    control.set_time_scale(cli.sandbox.url, 600)
+    sm.update_endpoint(**update["params"])  # another apply's rollout, in flight
+    try:
+        result = cli("apply", cli.root, "--auto-approve")
+    finally:
+        control.set_time_scale(cli.sandbox.url, 6000)
+    assert result.code == 0, result.text
+    assert "Updating: waiting for it to settle before planning" in result.out
+    assert "UpdateEndpoint" not in result.out.split("waiting for it to settle before planning", 1)[1]
+    converged(cli)
