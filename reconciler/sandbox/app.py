@@ -19,6 +19,9 @@ Control routes (all JSON):
 - ``POST /_sandbox/endpoints/<name>/fail-next-rollback {"reason": "..."}``.
 - ``POST /_sandbox/endpoints/<name>/scale {"variant": "...", "desired_instance_count": N}``.
 - ``POST /_sandbox/endpoints/<name>/provisioned-concurrency {"variant": "...", "value": N}``.
+- ``GET /_sandbox/calls`` (counts, and whether a response is held); ``POST /_sandbox/calls
+  {"hold_after_mutating": N}`` holds the response to the N-th mutating call from now (its effect
+  happens; the connection is dropped once released), ``{"release": true}`` releases it.
 - ``GET /_sandbox/faults`` (settings and counters); ``POST /_sandbox/faults {"rate": R, "seed": S}``
   (a ``"seed"`` key, even null, restarts the generator) and/or ``{"next": ["drop", ...]}``
   (replaces the queue of forced faults).
@@ -104,6 +107,11 @@ class SandboxApp:
             _consume(self._moto(environ, _discard_response))
             logger.debug("sandbox: dropped the response to %s", request.operation)
             faults.drop_connection(environ)
+        if fault == faults.HOLD:
+            _consume(self._moto(environ, _discard_response))
+            logger.debug("sandbox: holding the response to %s", request.operation)
+            self.faults.hold()
+            faults.drop_connection(environ)
         return self._moto(environ, start_response)
 
     def _moto(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -132,7 +140,16 @@ class SandboxApp:
         if parts == ["faults"]:
             return self._faults(request)
         if parts == ["calls"]:
-            _require_method(request, "GET")
+            _require_method(request, "GET", "POST")
+            if request.method == "POST":
+                body = _json_body(request)
+                if "hold_after_mutating" in body:
+                    value = body["hold_after_mutating"]
+                    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                        raise ControlError(400, '"hold_after_mutating" must be a positive integer or null')
+                    self.faults.hold_after(value)
+                if body.get("release"):
+                    self.faults.release()
             return dict(self.faults.calls())
         if len(parts) == 3 and parts[0] == "endpoints":
             _require_method(request, "POST")

@@ -138,3 +138,14 @@ def _error_message(error: urllib.error.HTTPError) -> str:
         return str(json.loads(raw).get("error", raw))
     except (ValueError, AttributeError):
         return raw or str(error.reason)
+
+
+def hold_after_mutating(url: str, count: int | None) -> dict[str, Any]:
+    """Hold the response to the `count`-th mutating call from now (its effect happens, the caller never
+    hears back): a test then kills the caller, as if it died right after that call."""
+    return _call(url, "POST", "calls", {"hold_after_mutating": count})
+
+
+def release_held(url: str) -> dict[str, Any]:
+    """Let a held response go (its connection is dropped)."""
+    return _call(url, "POST", "calls", {"release": True})

@@ -78,6 +78,9 @@ ERRORS = {
 }
 
 
+HOLD = "hold"  # not a fault kind one can queue: the response to a chosen call, held for a test
+
+
 class DroppedConnection(ConnectionAbortedError):
     """Raised by the WSGI app to drop a response: werkzeug treats a ``ConnectionError`` as a
     client that went away and writes nothing."""
@@ -178,6 +181,9 @@ class FaultInjector:
         self._random = random.Random()
         self._next: deque[str] = deque()
         self._counts = dict.fromkeys(("throttled", "server_errors", "dropped", "mutating", "total"), 0)
+        self._hold_after: int | None = None  # hold the response to this mutating call (1-based)
+        self._holding = threading.Event()  # set while that response is held
+        self._release = threading.Event()
         self.reset()
 
     @property
@@ -213,17 +219,42 @@ class FaultInjector:
             self._next.clear()
             for key in self._counts:
                 self._counts[key] = 0
+            self._hold_after = None
+        self._release.set()
+        self._holding.clear()
+
+    def hold_after(self, mutating: int | None) -> None:
+        """Hold the response to the `mutating`-th mutating call from now on (None: hold nothing): its effect
+        happens, then the request waits until `release()` and its connection is dropped, so a test can
+        kill the client right after any mutating call."""
+        with self._lock:
+            self._hold_after = None if mutating is None else self._counts["mutating"] + int(mutating)
+            self._release.clear()
+            self._holding.clear()
+
+    def release(self) -> None:
+        self._release.set()
+
+    def holds(self, request: AwsRequest, ordinal: int) -> bool:
+        return request.mutating and self._hold_after is not None and ordinal == self._hold_after
+
+    def hold(self, timeout: float = 120.0) -> None:
+        """Called by the request being held: wait until released (bounded)."""
+        self._holding.set()
+        self._release.wait(timeout)
 
     def _reseed(self, seed: int | None) -> None:
         self._seed = random.SystemRandom().randrange(SEED_RANGE) if seed is None else seed
         self._random = random.Random(self._seed)
 
     def decide(self, request: AwsRequest) -> str | None:
-        """Count ``request`` and pick its fault (None for none)."""
+        """Count ``request`` and pick its fault (None for none; HOLD for a response to hold)."""
         with self._lock:
             self._counts["total"] += 1
             if request.mutating:
                 self._counts["mutating"] += 1
+                if self.holds(request, self._counts["mutating"]):
+                    return HOLD
             kind = self._next.popleft() if self._next else self._draw()
             if kind == NONE:
                 return None
@@ -243,9 +274,10 @@ class FaultInjector:
             return DROP
         return None
 
-    def calls(self) -> dict[str, int]:
+    def calls(self) -> dict[str, Any]:
         with self._lock:
-            return {"mutating": self._counts["mutating"], "total": self._counts["total"]}
+            return {"mutating": self._counts["mutating"], "total": self._counts["total"],
+                    "held": self._holding.is_set() and not self._release.is_set()}
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
