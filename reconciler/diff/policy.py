@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass
@@ -55,19 +56,21 @@ class FieldPolicy:
         With `keep_owned`, fields owned elsewhere stay and keyed lists keep their order: the
         request as the resource starts with it, rather than its identity.
         """
-        original = thaw(value)
-        out = copy.deepcopy(original)
+        out = thaw(value)  # a fresh copy: the rules below change it in place
+        aliased = {}
+        for member, source in self.aliases:
+            found = list(_nodes(out, _parse(source)))
+            if found:
+                aliased[member] = found[0]
         if self.members is not None:
             out = {k: v for k, v in out.items() if k in self.members}
         if "first" in self.prune:
             out = prune_empty(out)
         if "top" in self.prune:
             out = {k: v for k, v in out.items() if v not in (None, {}, [])}
-        for member, source in self.aliases:
+        for member, found in aliased.items():
             if member not in out:
-                found = [v for _, v in _select(original, _parse(source))]
-                if found:
-                    out[member] = found[0]
+                out[member] = copy.deepcopy(found)
         for path in self.server_only:
             _drop(out, path)
         for path, sibling in self.drop_when_present:
@@ -155,8 +158,8 @@ _ANY_DEPTH = "**"
 _EACH = "[]"
 
 
-def _parse(path: str) -> list[str]:
-    """`A[].B.**.C` -> ["A", "[]", "B", "**", "C"]."""
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(path: str) -> tuple[str, ...]:
     parts: list[str] = []
     for piece in path.split("."):
         count = 0
@@ -165,7 +168,12 @@ def _parse(path: str) -> list[str]:
         if piece:
             parts.append(piece)
         parts.extend([_EACH] * count)
-    return parts
+    return tuple(parts)
+
+
+def _parse(path: str) -> list[str]:
+    """`A[].B.**.C` -> ["A", "[]", "B", "**", "C"]."""
+    return list(_parse_cached(path))
 
 
 def _nodes(node: Any, parts: list[str]) -> Iterator[Any]:
@@ -198,11 +206,6 @@ def _parents(root: Any, path: str) -> Iterator[tuple[dict[str, Any], str]]:
     for container in containers:
         if key in container:
             yield container, key
-
-
-def _select(root: Any, parts: list[str]) -> Iterator[tuple[None, Any]]:
-    for value in _nodes(root, parts):
-        yield None, value
 
 
 def _drop(root: Any, path: str, when: Callable[[dict[str, Any], Any], bool] | None = None) -> None:

@@ -42,7 +42,7 @@ from reconciler.plan.model import Orphan, Plan
 from reconciler.resources import Desired, Live
 from reconciler.spec.documents import StackSpec
 
-MAX_READ_CONCURRENCY = 8
+MAX_READ_CONCURRENCY = 16  # reads in flight at once (botocore's connection pool is sized to match)
 
 
 @dataclass
@@ -90,7 +90,7 @@ def discover_owned(clients: ReadClients, stack: str) -> dict[Address, Live]:
     """Every resource tagged with this stack, with its tags, in one paginated tag query."""
     types = {h.tagging_type for h in handlers().values() if h.tagging_type}
     found: dict[Address, Live] = {}
-    for arn, tags in tagged(clients, tagmod.STACK, stack, types):
+    for arn, tags in tagged(clients, tagmod.STACK, stack, types, concurrency=MAX_READ_CONCURRENCY):
         match = handler_for_arn(arn)
         if match is None or not tagmod.owned_by(tags, stack):
             continue

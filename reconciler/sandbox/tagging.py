@@ -1,9 +1,13 @@
-"""The Resource Groups Tagging API's view of sandbox-only resources (inference experiments).
+"""The Resource Groups Tagging API's view of sandbox-only resources (inference experiments), and its pages.
 
 moto's GetResources only knows the SageMaker resources moto models; AWS's tagging API also
 returns inference experiments. ``install()`` extends moto's resource generator so
 `GetResources` with `sagemaker:inference-experiment` (or `sagemaker`, or no type filter)
 returns tagged experiments, honouring tag filters like moto does.
+
+It also pages like AWS: TagsPerPage and ResourcesPerPage cannot be used together, so a request
+with ResourcesPerPage is not also cut at moto's default of 100 tags a page (which made a page of
+100 resources with 4 tags each hold 25).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
+from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 from moto.sagemaker.models import sagemaker_backends
 
 from reconciler.sandbox.experiment_model import experiments_of
@@ -48,4 +53,22 @@ def install() -> None:
                 yield {"ResourceARN": experiment.arn, "Tags": list(experiment.tags)}
 
     ResourceGroupsTaggingAPIBackend._get_resources_generator = generator  # type: ignore[method-assign]
+    original_response = ResourceGroupsTaggingAPIResponse.get_resources
+
+    def get_resources(self: ResourceGroupsTaggingAPIResponse) -> str:
+        if self._get_param("ResourcesPerPage") is not None and self._get_param("TagsPerPage") is None:
+            backend = self.backend
+            original_backend = backend.get_resources
+
+            def by_resources(**kwargs: Any) -> Any:
+                return original_backend(**{**kwargs, "tags_per_page": 10**9})
+
+            backend.get_resources = by_resources  # type: ignore[method-assign]
+            try:
+                return original_response(self)  # type: ignore[no-any-return]
+            finally:
+                del backend.get_resources
+        return original_response(self)  # type: ignore[no-any-return]
+
+    ResourceGroupsTaggingAPIResponse.get_resources = get_resources  # type: ignore[method-assign]
     _installed.append(True)

@@ -54,4 +54,7 @@ class StackSpec:
     warnings: Diagnostics = field(default_factory=Diagnostics)
 
     def get(self, address: str) -> SpecDoc | None:
-        return next((d for d in self.docs if d.address == address), None)
+        index = self.__dict__.get("_index")
+        if index is None or len(index) != len(self.docs):
+            index = self.__dict__["_index"] = {d.address: d for d in self.docs}
+        return index.get(address)

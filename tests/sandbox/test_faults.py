@@ -10,6 +10,8 @@ injected answer itself.
 
 from __future__ import annotations
 
+import time
+
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -204,7 +206,7 @@ def test_calls_count_every_aws_request_and_the_mutating_ones(sandbox: Sandbox) -
     sm = bare(sandbox, "sagemaker")
     cloudwatch = bare(sandbox, "cloudwatch")
     before = control.get_calls(sandbox.url)
-    assert set(before) == {"mutating", "total"}
+    assert set(before) == {"mutating", "total", "held"} and before["held"] is False
     name = unique("model")
     sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img:1"})
     sm.describe_model(ModelName=name)
@@ -215,7 +217,7 @@ def test_calls_count_every_aws_request_and_the_mutating_ones(sandbox: Sandbox) -
     control.get_clock(sandbox.url)  # control routes are not AWS requests
     control.get_faults(sandbox.url)
     after = control.get_calls(sandbox.url)
-    assert {key: after[key] - before[key] for key in after} == {"mutating": 3, "total": 6}
+    assert {key: after[key] - before[key] for key in ("mutating", "total")} == {"mutating": 3, "total": 6}
 
 
 def test_a_fault_answer_counts_as_a_call(sandbox: Sandbox) -> None:
@@ -257,10 +259,44 @@ def test_bad_fault_settings_are_refused(sandbox: Sandbox, body: dict[str, Any]) 
     assert raised.value.status == 400
 
 
-def test_calls_route_is_get_only(sandbox: Sandbox) -> None:
+def test_calls_route_takes_only_a_positive_hold(sandbox: Sandbox) -> None:
+    for bad in (0, -1, "2", True):
+        with pytest.raises(SandboxControlError) as raised:
+            control._call(sandbox.url, "POST", "calls", {"hold_after_mutating": bad})
+        assert raised.value.status == 400
     with pytest.raises(SandboxControlError) as raised:
-        control._call(sandbox.url, "POST", "calls", {})
+        control._call(sandbox.url, "DELETE", "calls", None)
     assert raised.value.status == 405
+
+
+def test_a_held_response_has_its_effect_and_never_reaches_the_caller(sandbox: Sandbox) -> None:
+    import threading
+
+    from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
+
+    sm = boto3.client("sagemaker", endpoint_url=sandbox.url, region_name="us-east-1", aws_access_key_id="t",
+                      aws_secret_access_key="t", config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+    control.hold_after_mutating(sandbox.url, 1)
+    outcome: list[object] = []
+
+    def create() -> None:
+        try:
+            outcome.append(sm.create_model(ModelName="held-model", ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+                                           PrimaryContainer={"Image": "x"}))
+        except (ConnectionClosedError, EndpointConnectionError, ReadTimeoutError) as exc:
+            outcome.append(exc)
+
+    caller = threading.Thread(target=create)
+    caller.start()
+    deadline = time.monotonic() + 10
+    while not control.get_calls(sandbox.url)["held"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert control.get_calls(sandbox.url)["held"]
+    assert sm.describe_model(ModelName="held-model")["ModelName"] == "held-model"  # its effect happened
+    control.release_held(sandbox.url)
+    caller.join(timeout=10)
+    assert outcome and isinstance(outcome[0], Exception)  # the caller never heard back
+    assert control.get_calls(sandbox.url)["held"] is False
 
 
 # --- (e): the same seed gives the same faults ------------------------------------------------------

@@ -49,3 +49,16 @@ def test_get_resources_returns_tagged_experiments(url: str) -> None:
     other = tagging.get_resources(  # type: ignore[attr-defined]
         TagFilters=[{"Key": "reconciler:stack", "Values": ["other"]}])["ResourceTagMappingList"]
     assert other == []
+
+
+def test_resources_per_page_is_not_also_cut_by_tags(url: str) -> None:
+    """AWS: TagsPerPage and ResourcesPerPage are not used together; 100 resources with 4 tags fit one page."""
+    control.reset(url)
+    sm = _client(url, "sagemaker")
+    for i in range(30):
+        sm.create_model(ModelName=f"paged-{i}", ExecutionRoleArn="arn:aws:iam::123456789012:role/x",  # type: ignore[attr-defined]
+                        PrimaryContainer={"Image": "x"},
+                        Tags=[{"Key": k, "Value": "v"} for k in ("paging", "a", "b", "c")])
+    page = _client(url, "resourcegroupstaggingapi").get_resources(  # type: ignore[attr-defined]
+        TagFilters=[{"Key": "paging", "Values": ["v"]}], ResourceTypeFilters=["sagemaker:model"], ResourcesPerPage=100)
+    assert len(page["ResourceTagMappingList"]) == 30 and not page.get("PaginationToken")
