@@ -31,6 +31,9 @@ class Desired:
     extra: Mapping[str, Any] = field(default_factory=dict)  # kind extensions (e.g. deploymentConfig)
     position: Position | None = None
     protect: bool = False  # the document has `protect: true`
+    # Content-addressed resources: the key under which a live resource of the same document and content
+    # may be used instead of the `<name>-<hash>` name (adoption, see `reconciler.kinds.adoptions`).
+    adopt_key: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("request", "comparable", "user_tags", "extra"):

@@ -349,6 +349,13 @@ class Handler(ABC):
         applied = live.applied_hash
         labels: list[str] = []
         notes: list[str] = []
+        if desired is not None and applied is not None and applied != desired.state_hash \
+                and self.live_hash(live) == desired.state_hash:
+            # Live is what git wants, only its record is old: an apply that was stopped after its change
+            # reached AWS and before it wrote the hash. Nobody changed it outside git.
+            notes.append("live already matches git; the last apply stopped before recording it, and apply "
+                         "records it")
+            return ["pending"], _with_reason(notes, change.reason)
         if applied is None:
             labels.append("drift")
             notes.append(f"it has no {tagmod.HASH} tag (changed outside reconciler)")
@@ -360,7 +367,7 @@ class Handler(ABC):
             notes.append("the spec changed since the last apply")
         if not labels:
             labels.append("pending")
-        return labels, "; ".join(notes) + (f" ({change.reason})" if change.reason else "")
+        return labels, _with_reason(notes, change.reason)
 
     def was_applied(self, view: View, address: Address) -> bool:
         """Whether a desired resource that is missing had been applied (its absence is then drift):
@@ -384,6 +391,13 @@ class Handler(ABC):
 
             call(ctx.clients.get(api.service), api.add,
                  {api.arn_param: step.tag_arn, api.tags_param: api.tags(thaw(step.tags))})
+
+
+def _with_reason(notes: list[str], reason: str) -> str:
+    """Drift notes followed by the change's reason in parentheses (just the reason without notes)."""
+    if not notes:
+        return reason
+    return "; ".join(notes) + (f" ({reason})" if reason else "")
 
 
 def delete_change(handler: Handler, live: Live) -> Change:

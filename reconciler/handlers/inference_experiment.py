@@ -44,6 +44,12 @@ def _body(comparable: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in comparable.items() if k != "tags"}
 
 
+def _models(comparable: dict[str, Any] | None) -> dict[str, Any]:
+    """Variant name -> model of a comparable view (what a running experiment cannot change)."""
+    variants = (comparable or {}).get("modelVariants") or []
+    return {v.get("variantName"): v.get("modelName") for v in variants}
+
+
 def shadow_variants(data: dict[str, Any]) -> tuple[str | None, list[str]]:
     """(production variant name, shadow variant names) of an experiment."""
     shadow = data.get("ShadowModeConfig") or {}
@@ -146,7 +152,11 @@ class InferenceExperimentHandler(Handler):
         compare = ({"body": _body(before), "schedule": {k: have.get(k) for k in want}, "tags": before["tags"]},
                    {"body": _body(after), "schedule": want, "tags": after["tags"]})
         finished = self.status(live) in FINISHED
-        return Assessment(before, after, compare=compare, replace_paths=("body", "schedule") if finished else (),
+        if finished:
+            replace: tuple[str, ...] = ("body", "schedule")
+        else:  # only the infrastructure and sampling of an active experiment change in place
+            replace = ("body",) if _models(before) != _models(after) else ()
+        return Assessment(before, after, compare=compare, replace_paths=replace,
                           pending=self._bookkeeping(ctx, desired, live))
 
     def plan_steps(self, ctx: PlanContext, action: Action, desired: Desired, live: Live | None,
@@ -164,6 +174,10 @@ class InferenceExperimentHandler(Handler):
         if action is Action.replace:
             steps = [Step("DeleteInferenceExperiment", address, {"Name": desired.address.name},
                           "delete the finished experiment's metadata"), *create]
+            if status in ACTIVE:
+                stop = self._stop_step(live, "its models changed in git; it starts again with the new ones")
+                return Planned(f"the models of the {status} shadow test change: it is stopped (production "
+                               "retained) and runs again", post=[stop, *steps])
             return Planned(f"the experiment is {status}; its spec changed, so it runs again", post=steps)
         delta = assessment.delta
         if not (delta.different_at("body") or delta.different_at("schedule")):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler.addressing import Address
+from reconciler.frozen import thaw
 from reconciler.kinds.base import ExpandContext
 from reconciler.resources import Desired
 from reconciler.spec.documents import StackSpec
@@ -102,9 +103,13 @@ def _source(kind: str) -> KindSource:
 
 def adoptions(stack: StackSpec, desired: list[Desired], view: Any) -> dict[str, Address]:
     """Live resources whose content equals what a document wants, to use as they are instead of
-    redeploying (a hand-made endpoint's config and models when the endpoint is adopted; the config a
-    promoted shadow test left serving): adoption key -> the live resource's address."""
-    found: dict[str, Address] = {}
+    redeploying: adoption key -> the live resource's address.
+
+    Two sources: the kinds' own `adopt` hooks (a hand-made endpoint's config and models when the
+    endpoint is adopted; the config a shadow test left serving), and, for every content-addressed
+    resource whose `<name>-<hash>` is not live, a resource the same document already owns with that
+    content (adopted earlier under another name: it stays adopted whatever else changes)."""
+    found = _owned_with_same_content(desired, view)
     by_doc: dict[str, list[Desired]] = {}
     for d in desired:
         by_doc.setdefault(d.spec, []).append(d)
@@ -112,4 +117,24 @@ def adoptions(stack: StackSpec, desired: list[Desired], view: Any) -> dict[str, 
         kind = registry()[doc.kind]
         if kind.adopt is not None:
             found.update(kind.adopt(view, doc, by_doc.get(doc.address, []), desired))
+    return found
+
+
+def _owned_with_same_content(desired: list[Desired], view: Any) -> dict[str, Address]:
+    """{adopt key: live address} of owned resources of a document whose content is a missing desired one's;
+    one in use is preferred, then the first by name."""
+    found: dict[str, Address] = {}
+    used: set[Address] | None = None
+    for d in desired:
+        if d.adopt_key is None or d.address in view.live:
+            continue
+        handler = view.handler(d.address.type)
+        want = {k: v for k, v in thaw(d.comparable).items() if k != "tags"}
+        same = [lv.address for a, lv in sorted(view.live.items()) if a.type == d.address.type and lv.spec == d.spec
+                and {k: v for k, v in (handler.comparable(view.describe(lv)) or {"": None}).items()
+                     if k != "tags"} == want]
+        if same:
+            if used is None:
+                used = {a for lv in view.live.values() for a in view.handler(lv.address.type).uses(view, None, lv)}
+            found[d.adopt_key] = next((a for a in same if a in used), same[0])
     return found

@@ -57,8 +57,11 @@ class ExpandContext:
 
 def desired(doc: SpecDoc, address: Address, request: Mapping[str, Any], comparable: Mapping[str, Any],
             tags: Mapping[str, str], *, state_hash: str | None = None, extra: Mapping[str, Any] | None = None,
-            protect: bool | None = None, position_path: tuple[Any, ...] = ("name",)) -> Desired:
-    """A desired resource of `doc`: its state hash defaults to the hash of `comparable`."""
+            protect: bool | None = None, position_path: tuple[Any, ...] = ("name",),
+            adopt_key: str | None = None) -> Desired:
+    """A desired resource of `doc`: its state hash defaults to the hash of `comparable`; `adopt_key` is the
+    `content_name` key of a content-addressed one."""
     return Desired(address, doc.address, request, comparable, tags,
                    state_hash if state_hash is not None else content_hash(comparable), extra=extra or {},
-                   position=doc.doc.pos(position_path), protect=doc.protect if protect is None else protect)
+                   position=doc.doc.pos(position_path), protect=doc.protect if protect is None else protect,
+                   adopt_key=adopt_key)

@@ -50,7 +50,7 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     comparable = HANDLER.comparable_of(request, tags)
     state = content_hash({"name": name, "tags": tags})
     return [desired(doc, Address(HANDLER.type, name), {"ModelName": name, **request}, comparable, tags,
-                    state_hash=state)]
+                    state_hash=state, adopt_key=doc.address)]
 
 
 def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None:

@@ -43,6 +43,7 @@ from reconciler.resources import Desired, Live
 from reconciler.spec.documents import StackSpec
 
 MAX_READ_CONCURRENCY = 16  # reads in flight at once (botocore's connection pool is sized to match)
+ADOPTION_ROUNDS = 4  # adoption renames what refers to the adopted (models -> config -> endpoint): a short chain
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Snapshot:
     clients: ReadClients
     desired: dict[Address, Desired]
     live: dict[Address, Live]
+    adopted: tuple[Address, ...] = ()  # live resources used under their own names (see kinds.adoptions)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -118,11 +120,18 @@ def read_snapshot(stack: StackSpec, clients: ReadClients) -> Snapshot:
         del live[address]  # vanished between discovery and describe
     relations.discover_children(clients, live, handlers())
 
-    adopted = adoptions(stack, desired_list, snapshot.context())
-    if adopted:  # live resources with the content the specs want are used as they are (no redeploy)
+    # Live resources with the content the specs want are used as they are (no redeploy). Adopting one
+    # renames what refers to it (a config names its models), so adoption runs again on the result.
+    adopted: dict[str, Address] = {}
+    for _ in range(ADOPTION_ROUNDS):
+        found = adoptions(stack, desired_list, snapshot.context())
+        if all(adopted.get(key) == address for key, address in found.items()):
+            break
+        adopted.update(found)
         desired_list = expand(stack, clients.region, account, {key: a.name for key, a in adopted.items()})
         snapshot.desired = desired = {d.address: d for d in desired_list}
         _probe(stack, clients, desired, live, set(adopted.values()))
+    snapshot.adopted = tuple(sorted(set(adopted.values())))
     return snapshot
 
 
@@ -276,6 +285,11 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
     relations.keep_used(ctx, candidates)
     predecessors = _predecessors(snap, candidates)
 
+    for address in snap.adopted:
+        desired, lv = snap.desired.get(address), snap.live.get(address)
+        if desired is not None and lv is not None and lv.applied_hash != desired.state_hash:
+            ctx.notes.append(f"{address} is adopted: its content is what {desired.spec} wants, so it is used as it "
+                             "is (no redeploy) and tagged as the stack's")
     for address, desired in snap.desired.items():
         handler = handler_for(address.type)
         old = predecessors.get(address)

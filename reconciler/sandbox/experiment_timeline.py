@@ -97,8 +97,10 @@ def starts_step(backend: SageMakerModelBackend, experiment: Experiment) -> Calla
     return lambda at: begin(backend, experiment, at)
 
 
-def begin(backend: SageMakerModelBackend, experiment: Experiment, at: datetime) -> None:
-    """Starting: deploy the experiment's endpoint config; Running once it serves and the schedule has started."""
+def begin(backend: SageMakerModelBackend, experiment: Experiment, at: datetime, status: str = "Starting") -> None:
+    """Starting: deploy the experiment's endpoint config; Running once it serves and the schedule has started.
+    With ``status`` Updating: a running experiment whose variants' infrastructure or sampling changed
+    deploys its new config the same way and runs on."""
     experiment.last_modified = at
     endpoint = backend.endpoints.get(experiment.endpoint_name)
     if endpoint is None or endpoint.endpoint_status != "InService":
@@ -112,7 +114,7 @@ def begin(backend: SageMakerModelBackend, experiment: Experiment, at: datetime) 
     config_name = _create_config(backend, experiment, endpoint, production, [_shadow_variant(experiment, {})])
     deploy_for_service(backend, endpoint, config_name, at)
     ready = max(state.runtime_of(endpoint).operation.ends_at, experiment.start_time)  # type: ignore[union-attr]
-    after(experiment, "Starting", at, (ready - at).total_seconds(), _running(backend, experiment, config_name))
+    after(experiment, status, at, (ready - at).total_seconds(), _running(backend, experiment, config_name))
 
 
 def _running(backend: SageMakerModelBackend, experiment: Experiment, config_name: str) -> Callable[[datetime], None]:

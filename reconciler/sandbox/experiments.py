@@ -137,19 +137,22 @@ def update(backend: SageMakerModelBackend, name: str, request: Mapping[str, Any]
                 experiment, "Created", now, seconds_until(experiment.start_time, now), starts_step(backend, experiment)
             )
         elif experiment.status == "Running":
-            fixed = [key for key in ("ModelVariants", "ShadowModeConfig") if key in request]
             new_start = request.get("Schedule", {}).get("StartTime")
-            if fixed or (new_start is not None and timestamp(new_start) != experiment.start_time):
+            if new_start is not None and timestamp(new_start) != experiment.start_time:
                 raise ValidationError(
-                    f"Only the schedule's EndTime, Description and DataStorageConfig of running inference experiment "
-                    f'"{name}" can be updated.'
+                    f'The start of running inference experiment "{name}" cannot change; only its end can.'
                 )
+            redeploy = _running_changes(experiment, request)
             _, experiment.end_time = schedule_window(
                 {"StartTime": experiment.start_time, **request.get("Schedule", {})}, now
             )
-            after(
-                experiment, "Running", now, seconds_until(experiment.end_time, now), schedule_ends(backend, experiment)
-            )
+            if redeploy:
+                begin(backend, experiment, now, status="Updating")
+            else:
+                after(
+                    experiment, "Running", now, seconds_until(experiment.end_time, now),
+                    schedule_ends(backend, experiment),
+                )
         else:
             raise ConflictException(f'Cannot update inference experiment "{name}" in status {experiment.status}.')
         if "Description" in request:
@@ -158,6 +161,39 @@ def update(backend: SageMakerModelBackend, name: str, request: Mapping[str, Any]
             experiment.data_storage_config = copy.deepcopy(request["DataStorageConfig"])
         experiment.last_modified = now
         return experiment
+
+
+def _running_changes(experiment: Experiment, request: Mapping[str, Any]) -> bool:
+    """Apply UpdateInferenceExperiment's ModelVariants (infrastructure) and ShadowModeConfig (sampling) to a
+    running experiment; whether its endpoint must deploy a new config. The variants and their models stay
+    (changing a running experiment's model is refused here; AWS's exact rule is unconfirmed)."""
+    changed = False
+    if "ModelVariants" in request:
+        current = {v["VariantName"]: v for v in experiment.model_variants}
+        for variant in request["ModelVariants"]:
+            known = current.get(variant["VariantName"])
+            if known is None or known["ModelName"] != variant["ModelName"]:
+                raise ValidationError(
+                    f'The variants and models of running inference experiment "{experiment.name}" cannot change; '
+                    "only their infrastructure can."
+                )
+            if variant.get("InfrastructureConfig") != known.get("InfrastructureConfig"):
+                known["InfrastructureConfig"] = copy.deepcopy(variant["InfrastructureConfig"])
+                changed = True
+    if "ShadowModeConfig" in request:
+        wanted = request["ShadowModeConfig"]
+        have = experiment.shadow_mode_config
+        names = (wanted.get("SourceModelVariantName"),
+                 [v.get("ShadowModelVariantName") for v in wanted.get("ShadowModelVariants", [])])
+        if names != (have.get("SourceModelVariantName"),
+                     [v.get("ShadowModelVariantName") for v in have.get("ShadowModelVariants", [])]):
+            raise ValidationError(
+                f'The source and shadow variants of running inference experiment "{experiment.name}" cannot change.'
+            )
+        if wanted != have:
+            experiment.shadow_mode_config = copy.deepcopy(dict(wanted))
+            changed = True
+    return changed
 
 
 def delete(backend: SageMakerModelBackend, name: str) -> Experiment:

@@ -380,3 +380,23 @@ def test_address_of_the_endpoint() -> None:
     assert HANDLER.name_from_arn(arn("endpoint-config", "churn-1234abcd")) is None
     assert HANDLER.arn("us-east-1", "123456789012", "churn") == ENDPOINT_ARN
     assert Address.parse("endpoint/churn") == Address("endpoint", "churn")
+
+
+def test_an_update_finished_after_its_apply_was_killed_is_pending_not_drift(tmp_path: Path) -> None:
+    """The endpoint reached what git wants, but the apply died before recording it: no one changed it
+    outside git, so a scheduled drift job must not say so."""
+    old, recorded = _applied(tmp_path)
+    root = _stack(tmp_path / "s", instance="ml.c5.xlarge")
+    new = desired_of(root)
+    record_applied(recorded, [d for d in new if d.address.type == "endpoint-config"])
+    old_tags = answers.applied_tags(one(old, "endpoint"))
+    recorded.add("sagemaker", "ListTags", {"ResourceArn": ENDPOINT_ARN, "MaxResults": 100},
+                 {"Tags": [{"Key": k, "Value": v} for k, v in old_tags.items()]})
+    tagged(recorded, [(answers.resource_arn(d), answers.applied_tags(d)) for d in [*old, one(new, "endpoint-config")]
+                      if d.address.type != "endpoint"] + [(ENDPOINT_ARN, old_tags)], "demo")
+    recorded.add("sagemaker", "DescribeEndpoint", {"EndpointName": "churn"},
+                 answers.endpoint(one(new, "endpoint"), one(new, "endpoint-config")))
+    p, snap = plan(root, recorded)
+    [entry] = [e for e in drift_report(p, snap).entries if e.address == "endpoint/churn"]
+    assert entry.labels == ("pending",)
+    assert "already matches git" in entry.reason

@@ -136,6 +136,22 @@ def test_a_sampling_change_updates_a_running_shadow_test_in_place(tmp_path: Path
     assert RUNNING_NOTE in p.notes
 
 
+def test_a_model_change_of_a_running_shadow_test_stops_it_and_runs_it_again(tmp_path: Path) -> None:
+    """SageMaker changes only the infrastructure and sampling of a running experiment in place."""
+    _, recorded = _applied(tmp_path)
+    other = MODEL_DOC.replace("name: churn", "name: churn-next").replace("m1.tar.gz", "m2.tar.gz")
+    shadow = shadow_doc().replace('- {modelName: "${Model.churn.name}", variantName: shadow',
+                                  '- {modelName: "${Model.churn-next.name}", variantName: shadow')
+    root = write(tmp_path / "s", MODEL_DOC, other, endpoint_doc(), shadow)
+    absent(recorded, *[d for d in desired_of(root) if d.spec == "Model/churn-next"])
+    p, _ = plan(root, recorded)
+    assert [s.operation for s in p.steps if s.address == ADDRESS] == [
+        "StopInferenceExperiment", "DeleteInferenceExperiment", "CreateInferenceExperiment",
+        "StartInferenceExperiment"]
+    change = _change(p)
+    assert change.action is Action.replace and "stopped (production retained) and runs again" in change.reason
+
+
 def test_moving_the_end_of_a_running_shadow_test_updates_only_the_end(tmp_path: Path) -> None:
     _, recorded = _applied(tmp_path, extra=SCHEDULE.replace("END", "2026-11-08T10:00:00Z"))
     assert plan(tmp_path / "applied", recorded)[0].is_empty  # the schedule SageMaker reports is the spec's

@@ -156,6 +156,8 @@ def test_adopting_a_hand_made_endpoint_with_the_same_content_needs_no_redeploy(c
     adopted = {s["address"] for s in plan["steps"] if s["operation"] == "AddTags"}
     assert {"endpoint-config/hand-churn-config", "model/hand-churn-xgb", "model/hand-churn-xgb-challenger",
             "endpoint/churn"} <= adopted
+    assert "endpoint-config/hand-churn-config is adopted: its content is what Endpoint/churn wants" in \
+        " ".join(plan["notes"])
     apply_ok(cli)
     assert sm.describe_endpoint(EndpointName="churn")["EndpointConfigName"] == "hand-churn-config"
     # a real change later deploys a config of reconciler's own and collects the hand-made one
@@ -321,3 +323,74 @@ def test_a_fresh_apply_waits_for_an_update_in_flight_before_planning(cli: Cli) -
     assert "Updating: waiting for it to settle before planning" in result.out
     assert "UpdateEndpoint" not in result.out.split("waiting for it to settle before planning", 1)[1]
     converged(cli)
+
+
+def test_a_running_shadow_test_changes_its_sampling_in_place(shadow_cli: Cli) -> None:
+    apply_ok(shadow_cli)
+    edit(shadow_cli.root / "shadow-test.yaml", "samplingPercentage: 20", "samplingPercentage: 40")
+    plan = shadow_cli("plan", shadow_cli.root)
+    assert "UpdateInferenceExperiment" in plan.out, plan.out
+    apply_ok(shadow_cli)
+    described = boto3.client("sagemaker").describe_inference_experiment(Name="fraud-challenger")
+    assert described["Status"] == "Running"
+    assert described["ShadowModeConfig"]["ShadowModelVariants"][0]["SamplingPercentage"] == 40
+    assert shadow_cli("plan", shadow_cli.root, "--detailed-exitcode").code == 0
+
+
+def test_a_shadow_test_removed_from_git_leaves_no_redeploy_behind(shadow_cli: Cli) -> None:
+    """Stopping keeps the production variant on a config the test made; its content is git's, so the
+    endpoint stays on it (adopted) instead of being redeployed to an equal config."""
+    edit(shadow_cli.root / "shadow-test.yaml", "  dataStorageConfig:\n    destination: s3://ml-artifacts/fraud/shadow-test\n",
+         "")  # (the test's data capture would stay on the config it leaves: a real difference from git)
+    apply_ok(shadow_cli)
+    (shadow_cli.root / "shadow-test.yaml").write_text(
+        (shadow_cli.root / "shadow-test.yaml").read_text().split("---")[0])
+    stopped = shadow_cli("apply", shadow_cli.root, "--auto-approve")
+    assert stopped.code == 0, stopped.text
+    serving = boto3.client("sagemaker").describe_endpoint(EndpointName="fraud")["EndpointConfigName"]
+    plan = shadow_cli("plan", shadow_cli.root)
+    assert "UpdateEndpoint " not in plan.out and "CreateEndpointConfig" not in plan.out, plan.out
+    assert f"endpoint-config/{serving}" not in plan.out, plan.out  # kept: the endpoint stays on it
+    apply_ok(shadow_cli)
+    assert boto3.client("sagemaker").describe_endpoint(EndpointName="fraud")["EndpointConfigName"] == serving
+    assert shadow_cli("drift", shadow_cli.root).code == 0
+
+
+def test_a_model_adopted_by_name_stays_adopted_once_the_endpoint_serves_another_config(cli: Cli) -> None:
+    """After adoption the hand-made models are the stack's: a later plan keeps their names even when the
+    config that led to their adoption is no longer served (a shadow test took the endpoint over)."""
+    _hand_made(cli)
+    sm = boto3.client("sagemaker")
+    arn = sm.describe_endpoint(EndpointName="churn")["EndpointArn"]
+    sm.add_tags(ResourceArn=arn, Tags=[{"Key": "reconciler:stack", "Value": "churn-prod"},
+                                       {"Key": "reconciler:address", "Value": "Endpoint/churn"}])
+    apply_ok(cli)
+    (cli.root / "shadow.yaml").write_text("""\
+apiVersion: reconciler/v1
+kind: ShadowTest
+name: churn-shadow
+spec:
+  endpointName: ${Endpoint.churn.name}
+  roleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+  modelVariants:
+    - modelName: ${Model.churn-xgb.name}
+      variantName: champion
+      infrastructureConfig:
+        infrastructureType: RealTimeInference
+        realTimeInferenceConfig: {instanceType: ml.m5.large, instanceCount: 2}
+    - modelName: ${Model.churn-xgb-challenger.name}
+      variantName: challenger
+      infrastructureConfig:
+        infrastructureType: RealTimeInference
+        realTimeInferenceConfig: {instanceType: ml.m5.large, instanceCount: 1}
+  shadowModeConfig:
+    sourceModelVariantName: champion
+    shadowModelVariants:
+      - {shadowModelVariantName: challenger, samplingPercentage: 10}
+""")
+    applied = cli("apply", cli.root, "--auto-approve")
+    assert applied.code == 0, applied.text
+    assert "model/hand-churn-xgb" in applied.out or "hand-churn-xgb" in applied.out
+    plan = cli("plan", cli.root, "--detailed-exitcode")
+    assert "CreateModel" not in plan.out, plan.out
+    assert plan.code == 0, plan.text

@@ -186,7 +186,7 @@ def test_schedule_starts_and_ends_the_experiment(sandbox: Sandbox, sm: BaseClien
         assert described(sm, name)["Status"] == "Running"
         expect_validation(
             lambda: sm.update_inference_experiment(Name=name, Schedule={"StartTime": begin + timedelta(minutes=5)}),
-            "Only the schedule's EndTime",
+            "cannot change; only its end can",
         )
         control.advance_clock(sandbox.url, (end - sandbox_now(sandbox)).total_seconds() + 1)
         assert described(sm, name)["Status"] == "Stopping"
@@ -195,6 +195,36 @@ def test_schedule_starts_and_ends_the_experiment(sandbox: Sandbox, sm: BaseClien
     assert done["Status"] == "Completed"
     assert done["StatusReason"] == "The inference experiment reached the end of its schedule."
     assert "ShadowProductionVariants" not in sm.describe_endpoint(EndpointName=endpoint)
+
+
+def test_a_running_experiment_changes_sampling_and_infrastructure_but_not_its_models(
+    sandbox: Sandbox, sm: BaseClient
+) -> None:
+    endpoint, production, candidate = setup(sm)
+    with frozen(sandbox):
+        name = create(sm, endpoint, production, candidate)
+        control.advance_clock(sandbox.url, CREATE_SECONDS + 1)
+        control.advance_clock(sandbox.url, UPDATE_SECONDS)
+        assert described(sm, name)["Status"] == "Running"
+        sm.update_inference_experiment(
+            Name=name,
+            ShadowModeConfig={
+                "SourceModelVariantName": "prod",
+                "ShadowModelVariants": [{"ShadowModelVariantName": "shadow", "SamplingPercentage": 60}],
+            },
+        )
+        assert described(sm, name)["Status"] == "Updating"
+        control.advance_clock(sandbox.url, UPDATE_SECONDS)
+        assert described(sm, name)["Status"] == "Running"
+        live = sm.describe_endpoint(EndpointName=endpoint)
+        assert [(v["VariantName"], v["DesiredWeight"]) for v in live["ShadowProductionVariants"]] == [("shadow", 0.6)]
+        expect_validation(
+            lambda: sm.update_inference_experiment(
+                Name=name,
+                ModelVariants=[{"ModelName": production, "VariantName": "shadow", "InfrastructureConfig": infra()}],
+            ),
+            "only their infrastructure can",
+        )
 
 
 def test_a_failed_endpoint_update_cancels_the_experiment(sandbox: Sandbox, sm: BaseClient) -> None:

@@ -49,12 +49,14 @@ def adopt(view: Any, doc: SpecDoc, own: list[Desired], desired: list[Desired]) -
     if live is None or live.data is None or view.holder_of(endpoint.address) is not None:
         return {}
     serving = live.data.get("EndpointConfigName")
-    if not serving or serving == config.address.name or config.address in view.live:
+    if not serving or serving == config.address.name:
         return {}
     served = _live(view, CONFIG, serving)
     if not _adoptable(served, view.stack):
         return {}
     assert served is not None
+    if config.address in view.live and served.tags.get(tagmod.STACK) != view.stack:
+        return {}  # git's own config exists: a hand-made one is not preferred to it (that is drift)
     have = CONFIG.request_of(served) or {}
     want = thaw(config.request)
     models = {d.address.name: d for d in desired if d.address.type == MODEL.type}

@@ -59,7 +59,7 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     tags = ctx.user_tags(doc)
     config = desired(doc, Address(CONFIG.type, config_name), {"EndpointConfigName": config_name, **request},
                      CONFIG.comparable_of(request, tags), tags,
-                     state_hash=content_hash({"name": config_name, "tags": tags}))
+                     state_hash=content_hash({"name": config_name, "tags": tags}), adopt_key=config_key(doc))
     children = expand_autoscaling(doc, request, scaling)
     autoscaled = {v: d for v, d in ((c.extra["variant"], c.request["ScalableDimension"]) for c in children
                                     if c.address.type == TARGET.type)}
