@@ -16,11 +16,16 @@ exactly because of this). What changes, and why:
   which breaks the tagging API's GetResources).
 - Inference experiments exist (``experiments`` and ``experiment_api``), tags included, and
   the tagging API's GetResources returns them (``tagging``).
+- Model Monitor exists (``monitoring``, ``monitoring_model``, ``monitoring_api``): the four
+  job-definition families (moto's own handlers replaced) and monitoring schedules
+  with their executions, tags included (AddTags/ListTags/DeleteTags find them by ARN, and so
+  does GetResources). DeleteEndpoint first brings the schedules to the current time, so
+  executions that fell due while the endpoint was there read it.
 - moto's SageMaker timestamps use the sandbox clock.
 
 Also here: the control actions that need moto (``reset_all``, ``arm_update_failure``,
-``arm_rollback_failure``, ``scale_variant``, ``set_provisioned_concurrency``),
-addressed by region in moto's default account.
+``arm_rollback_failure``, ``scale_variant``, ``set_provisioned_concurrency``,
+``arm_monitoring_execution``), addressed by region in moto's default account.
 """
 
 from __future__ import annotations
@@ -41,7 +46,16 @@ from moto.sagemaker.models import FakeEndpointConfig, Model, SageMakerModelBacke
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
-from reconciler.sandbox import autoscaling, endpoint_ops, endpoint_update, experiment_api, tagging
+from reconciler.sandbox import (
+    autoscaling,
+    endpoint_ops,
+    endpoint_update,
+    experiment_api,
+    monitoring,
+    monitoring_api,
+    monitoring_model,
+    tagging,
+)
 from reconciler.sandbox.endpoint_state import ticking, use_config_renderer
 from reconciler.sandbox.experiment_model import find_by_arn
 from reconciler.sandbox.runtime import RUNTIME
@@ -65,6 +79,7 @@ def install() -> None:
         _patch_models()
         autoscaling.install()
         experiment_api.install()
+        monitoring_api.install()
         tagging.install()
         ResourceGroupsTaggingAPIBackend.get_resources = ticking(  # type: ignore[method-assign]
             ResourceGroupsTaggingAPIBackend.get_resources
@@ -95,7 +110,7 @@ def _patch_backend() -> None:
     _patch(
         backend, "update_endpoint_weights_and_capacities", endpoint_ops.update_endpoint_weights_and_capacities
     )
-    _patch(backend, "delete_endpoint", endpoint_ops.delete_endpoint)
+    _patch(backend, "delete_endpoint", delete_endpoint)
     _patch(backend, "list_endpoints", ticking(backend.list_endpoints))
     _patch(backend, "add_tags", add_tags)
     _patch(backend, "_get_resource_from_arn", get_resource_from_arn)
@@ -219,14 +234,27 @@ def add_tags(backend: SageMakerModelBackend, arn: str, tags: list[dict[str, str]
 
 
 def get_resource_from_arn(backend: SageMakerModelBackend, arn: str) -> Any:
-    """The taggable resource behind ``arn``; ValidationException when there is none."""
+    """The taggable resource behind ``arn`` (moto's, an experiment, a job definition or a monitoring schedule);
+    ValidationException when there is none."""
     try:
         resource = _original(SageMakerModelBackend, "_get_resource_from_arn")(backend, arn)
     except (AttributeError, ValueError, TypeError):
-        resource = find_by_arn(backend, arn)
+        resource = None
+    if resource is None:
+        resource = find_by_arn(backend, arn) or monitoring_model.find_by_arn(backend, arn)
     if resource is None:
         raise ValidationError(f'Could not find resource "{arn}".')
     return resource
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+
+def delete_endpoint(backend: SageMakerModelBackend, endpoint_name: str) -> None:
+    """DeleteEndpoint (``endpoint_ops``), after the monitoring schedules are brought to the current time."""
+    with RUNTIME.lock:
+        monitoring.before_endpoint_delete(backend)
+        endpoint_ops.delete_endpoint(backend, endpoint_name)
 
 
 # --- response handlers (request parsing for the operations moto lacks or truncates) -------------
@@ -279,7 +307,10 @@ def backend_for(region: str) -> SageMakerModelBackend:
 
 
 def reset_all() -> None:
-    """Forget all moto state (every service) and all sandbox state."""
+    """Forget all moto state (every service) and all sandbox state.
+
+    The sandbox's own SageMaker records (inference experiments, Model Monitor's job definitions, schedules and
+    executions) live on moto's backends, so moto's reset forgets them too."""
     with RUNTIME.lock:
         moto_api_backend.reset()
         RUNTIME.reset()
@@ -299,3 +330,9 @@ def scale_variant(region: str, endpoint_name: str, variant_name: str, count: int
 
 def set_provisioned_concurrency(region: str, endpoint_name: str, variant_name: str, value: int) -> dict[str, Any]:
     return autoscaling.set_provisioned_concurrency(DEFAULT_ACCOUNT_ID, region, endpoint_name, variant_name, value)
+
+
+def arm_monitoring_execution(
+    region: str, schedule_name: str, status: str, failure_reason: str | None, start_now: bool
+) -> dict[str, Any]:
+    return monitoring.arm_next_execution(backend_for(region), schedule_name, status, failure_reason, start_now)

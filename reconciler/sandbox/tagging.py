@@ -1,9 +1,13 @@
-"""The Resource Groups Tagging API's view of sandbox-only resources (inference experiments), and its pages.
+"""The Resource Groups Tagging API's view of sandbox-only resources, and its pages.
 
 moto's GetResources only knows the SageMaker resources moto models; AWS's tagging API also
-returns inference experiments. ``install()`` extends moto's resource generator so
-`GetResources` with `sagemaker:inference-experiment` (or `sagemaker`, or no type filter)
-returns tagged experiments, honouring tag filters like moto does.
+returns inference experiments and Model Monitor's job definitions and schedules, which the
+sandbox keeps itself. ``install()`` extends moto's resource generator so `GetResources` with
+`sagemaker:inference-experiment`, `sagemaker:data-quality-job-definition`,
+`sagemaker:model-quality-job-definition`, `sagemaker:model-bias-job-definition`,
+`sagemaker:model-explainability-job-definition` or `sagemaker:monitoring-schedule` (or
+`sagemaker`, or no type filter) returns those that are tagged, honouring tag filters like
+moto does.
 
 It also pages like AWS: TagsPerPage and ResourcesPerPage cannot be used together, so a request
 with ResourcesPerPage is not also cut at moto's default of 100 tags a page (which made a page of
@@ -20,6 +24,7 @@ from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 from moto.sagemaker.models import sagemaker_backends
 
+from reconciler.sandbox import monitoring_model
 from reconciler.sandbox.experiment_model import experiments_of
 
 EXPERIMENT_TYPE = "sagemaker:inference-experiment"
@@ -43,14 +48,18 @@ def install() -> None:
     def generator(self: ResourceGroupsTaggingAPIBackend, tag_filters: list[dict[str, Any]] | None = None,
                   resource_type_filters: list[str] | None = None) -> Iterator[dict[str, Any]]:
         yield from original(self, tag_filters=tag_filters, resource_type_filters=resource_type_filters)
-        wanted = not resource_type_filters or "sagemaker" in resource_type_filters or \
-            EXPERIMENT_TYPE in resource_type_filters
-        if not wanted:
-            return
+        def wanted(resource_type: str) -> bool:
+            return not resource_type_filters or "sagemaker" in resource_type_filters or \
+                resource_type in resource_type_filters
+
         backend = sagemaker_backends[getattr(self, "account_id", DEFAULT_ACCOUNT_ID)][self.region_name]
-        for experiment in experiments_of(backend).values():
-            if experiment.tags and _matches(experiment.tags, tag_filters):
-                yield {"ResourceARN": experiment.arn, "Tags": list(experiment.tags)}
+        if wanted(EXPERIMENT_TYPE):
+            for experiment in experiments_of(backend).values():
+                if experiment.tags and _matches(experiment.tags, tag_filters):
+                    yield {"ResourceARN": experiment.arn, "Tags": list(experiment.tags)}
+        for resource_type, arn, tags in monitoring_model.tagged(backend):
+            if wanted(resource_type) and _matches(tags, tag_filters):
+                yield {"ResourceARN": arn, "Tags": tags}
 
     ResourceGroupsTaggingAPIBackend._get_resources_generator = generator  # type: ignore[method-assign]
     original_response = ResourceGroupsTaggingAPIResponse.get_resources
