@@ -19,6 +19,10 @@ Control routes (all JSON):
 - ``POST /_sandbox/endpoints/<name>/fail-next-rollback {"reason": "..."}``.
 - ``POST /_sandbox/endpoints/<name>/scale {"variant": "...", "desired_instance_count": N}``.
 - ``POST /_sandbox/endpoints/<name>/provisioned-concurrency {"variant": "...", "value": N}``.
+- ``POST /_sandbox/monitoring-schedules/<name>/next-execution {"status": "Completed" |
+  "CompletedWithViolations" | "Failed", "failureReason": "...", "startNow": true}``: how the
+  next execution of that monitoring schedule ends (``failureReason`` only with Failed), and
+  whether it starts at the current sandbox time rather than at the next due time.
 - ``GET /_sandbox/calls`` (counts, and whether a response is held); ``POST /_sandbox/calls
   {"hold_after_mutating": N}`` holds the response to the N-th mutating call from now (its effect
   happens; the connection is dropped once released), ``{"release": true}`` releases it.
@@ -28,7 +32,7 @@ Control routes (all JSON):
 - ``GET /_sandbox/calls``: ``{"mutating": N, "total": M}``.
 
 Errors answer ``{"error": "..."}`` with 400 (bad body), 404 (unknown endpoint,
-variant or route) or 405 (wrong method).
+variant, monitoring schedule or route) or 405 (wrong method).
 """
 
 from __future__ import annotations
@@ -45,7 +49,12 @@ from werkzeug.wrappers import Request, Response
 
 from reconciler.sandbox import faults, sagemaker_patches
 from reconciler.sandbox.clock import validate_time_scale
-from reconciler.sandbox.control import DEFAULT_FAILURE_REASON, DEFAULT_ROLLBACK_FAILURE
+from reconciler.sandbox.control import (
+    DEFAULT_FAILURE_REASON,
+    DEFAULT_MONITORING_FAILURE,
+    DEFAULT_ROLLBACK_FAILURE,
+    MONITORING_END_STATUSES,
+)
 from reconciler.sandbox.runtime import RUNTIME
 
 logger = logging.getLogger(__name__)
@@ -154,6 +163,9 @@ class SandboxApp:
         if len(parts) == 3 and parts[0] == "endpoints":
             _require_method(request, "POST")
             return self._endpoint_action(parts[1], parts[2], _json_body(request))
+        if len(parts) == 3 and parts[0] == "monitoring-schedules" and parts[2] == "next-execution":
+            _require_method(request, "POST")
+            return self._next_execution(parts[1], _json_body(request))
         raise ControlError(404, f"no such sandbox route: {request.path}")
 
     def _clock(self, request: Request) -> dict[str, Any]:
@@ -210,6 +222,26 @@ class SandboxApp:
         except ValueError as error:
             raise ControlError(400, str(error)) from None
         raise ControlError(404, f"no such endpoint action: {action}")
+
+
+    def _next_execution(self, schedule: str, body: dict[str, Any]) -> dict[str, Any]:
+        status = body.get("status")
+        if status not in MONITORING_END_STATUSES:
+            raise ControlError(400, f'"status" must be one of {", ".join(MONITORING_END_STATUSES)}, not {status!r}')
+        reason = body.get("failureReason")
+        if reason is not None and (not isinstance(reason, str) or not reason or status != "Failed"):
+            raise ControlError(400, '"failureReason" must be a non-empty string, and goes only with "Failed"')
+        if status == "Failed" and reason is None:
+            reason = DEFAULT_MONITORING_FAILURE
+        start_now = body.get("startNow", False)
+        if not isinstance(start_now, bool):
+            raise ControlError(400, '"startNow" must be true or false')
+        try:
+            return sagemaker_patches.arm_monitoring_execution(self._region, schedule, status, reason, start_now)
+        except LookupError as error:
+            raise ControlError(404, error.args[0] if error.args else "not found") from None
+        except ValueError as error:
+            raise ControlError(400, str(error)) from None
 
 
 def _discard_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:

@@ -3,7 +3,8 @@
 Tests and the demo use these to act as the world outside the reconciler: reset the
 sandbox, compress time, make the next endpoint update (or its rollback) fail, or
 scale a variant (instances or serverless provisioned concurrency) as Application
-Auto Scaling would, or make AWS unreliable (seeded faults) and watch the calls
+Auto Scaling would, decide how the next Model Monitor execution of a schedule ends
+(and start it now), or make AWS unreliable (seeded faults) and watch the calls
 made. Every helper returns the JSON answer as a dict and raises
 ``SandboxControlError`` (with the HTTP status) when the sandbox refuses.
 """
@@ -23,6 +24,9 @@ DEFAULT_ROLLBACK_FAILURE = (
     "The automatic rollback failed (failure injected by the sandbox); the endpoint may be serving a mix of "
     "instances with the old and the new endpoint configuration."
 )
+
+DEFAULT_MONITORING_FAILURE = "Monitoring job failed (failure injected by the sandbox)."
+MONITORING_END_STATUSES = ("Completed", "CompletedWithViolations", "Failed")
 
 
 class SandboxControlError(RuntimeError):
@@ -83,6 +87,27 @@ def set_provisioned_concurrency(url: str, endpoint_name: str, variant_name: str,
     """Set a serverless variant's Desired/Current ProvisionedConcurrency, as the autoscaler would (0 removes it)."""
     body = {"variant": variant_name, "value": value}
     return _call(url, "POST", f"endpoints/{_segment(endpoint_name)}/provisioned-concurrency", body)
+
+
+def next_monitoring_execution(
+    url: str,
+    schedule_name: str,
+    status: str,
+    failure_reason: str | None = None,
+    start_now: bool = False,
+) -> dict[str, Any]:
+    """Decide how the next execution of monitoring schedule ``schedule_name`` ends.
+
+    ``status`` is ``"Completed"``, ``"CompletedWithViolations"`` or ``"Failed"`` (``failure_reason`` then
+    becomes its FailureReason; the sandbox's default otherwise). ``start_now`` makes that execution start at the
+    current sandbox time instead of at the schedule's next due time (a Pending or Stopped schedule: as soon as it
+    is Scheduled). The answer names the schedule, its status and, when the execution started, its
+    ``scheduledTime``.
+    """
+    body: dict[str, Any] = {"status": status, "startNow": start_now}
+    if failure_reason is not None:
+        body["failureReason"] = failure_reason
+    return _call(url, "POST", f"monitoring-schedules/{_segment(schedule_name)}/next-execution", body)
 
 
 def get_faults(url: str) -> dict[str, Any]:
