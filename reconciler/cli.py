@@ -9,6 +9,7 @@ present" (`plan --detailed-exitcode`) and "drift or pending" (`drift`).
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 import time
@@ -59,7 +60,7 @@ class ConsoleHooks:
         out(f"        {step.address}: {message}")
 
     def step_finished(self, step: Any, seconds: float) -> None:
-        out(f"        done in {seconds:.1f} s")
+        out(f"        done in {seconds:.1f} s ({step.address})")
 
     def step_failed(self, step: Any, message: str) -> None:
         out(f"        FAILED: {step.operation} {step.address}")
@@ -126,6 +127,8 @@ def _render_plan(plan: Any, fmt: str) -> str:
 def cmd_plan(args: argparse.Namespace) -> int:
     from reconciler.plan.planner import make_plan
 
+    if args.lock_timeout and not args.lock:
+        raise CliError("--lock-timeout only applies with --lock (plan takes the lock only when asked)")
     stack = _load(args.dir)
     clients = _clients(args, stack.stack.region, read_only=True)
     lock = None
@@ -251,7 +254,8 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     if table is None:
         stack = _load(args.dir)
         if stack.stack.name != args.stack:
-            raise CliError(f"{args.dir} holds stack {stack.stack.name!r}, not {args.stack!r}; give --table")
+            raise CliError(f"the Stack document in {args.dir} names stack {stack.stack.name!r}, not {args.stack!r}; "
+                           "to unlock another stack, give its lock table with --table")
         table, region = stack.stack.lock_table, stack.stack.region
         if not table:
             raise CliError(f"stack {args.stack} has no lock table (lock: {{table: NAME}} in its Stack document)")
@@ -336,7 +340,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
         return EXIT_OK
     match = {k.lower(): k for k in REGISTRY.names}.get(args.kind.lower())
     if match is None:
-        raise CliError(f"unknown kind {args.kind!r}; known kinds: {', '.join(REGISTRY.names)}")
+        close = difflib.get_close_matches(args.kind, REGISTRY.names, 1) or \
+            [n for n in REGISTRY.names if n.lower() == args.kind.lower().rstrip("s")]
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise CliError(f"unknown kind {args.kind!r}{hint}; known kinds: {', '.join(REGISTRY.names)}")
     out(json.dumps(schemas.document_schema(match), indent=2, sort_keys=True))
     return EXIT_OK
 
@@ -457,23 +464,40 @@ def _error_lines(exc: BaseException) -> list[str]:
     from reconciler.aws.errors import describe_error
     from reconciler.errors import PlanError, SpecError
 
-    if isinstance(exc, SpecError):
-        return [str(d) for d in exc.diagnostics.sorted()]
+    if isinstance(exc, SpecError):  # `file:line:col: message`; a problem with no place says what it is
+        return [str(d) if d.position or d.severity.value != "error" else f"error: {d}"
+                for d in exc.diagnostics.sorted()]
     if isinstance(exc, PlanError):
         return [f"error: {m}" for m in exc.messages]
     return [f"error: {describe_error(exc)}"]
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parse; an unknown option is reported by the command it was given to, with a suggestion."""
+    args, extras = parser.parse_known_args(argv)
+    if not extras:
+        return args
+    command = None
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        command = getattr(action, "choices", {}).get(getattr(args, "command", None) or "")
+    target = command or parser
+    options = [o for a in target._actions for o in a.option_strings]
+    hints = [f" (did you mean {match[0]}?)" if (match := difflib.get_close_matches(x.split("=")[0], options, 1, 0.75))
+             else "" for x in extras[:1]]
+    target.error(f"unrecognized arguments: {' '.join(extras)}{hints[0]}")
+    raise AssertionError("unreachable")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
     except UsageError as exc:
         err(str(exc))
         return EXIT_ERROR
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return EXIT_OK
+    if not getattr(args, "func", None):  # no command: a usage error
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
     if getattr(args, "endpoint_url", None):
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
     try:

@@ -28,4 +28,6 @@ def drift_report(plan: Plan, snap: Snapshot) -> DriftReport:
                                   f"{orphan.spec} was removed from the specs; kept because the Stack has prune: false "
                                   "(set prune: true to delete it, or delete it by hand)"))
     checked = len(set(snap.desired) | set(snap.live))
-    return DriftReport(plan.stack, plan.region, plan.account, tuple(entries), checked, plan.notes)
+    # The plan's warnings (a resource changing right now, an apply in flight) qualify what drift shows.
+    notes = tuple(dict.fromkeys((*plan.notes, *plan.warnings)))
+    return DriftReport(plan.stack, plan.region, plan.account, tuple(entries), checked, notes)

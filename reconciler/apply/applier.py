@@ -73,23 +73,24 @@ def verify_fresh(plan: Plan, clients: WriteClients, address: str, when: str = "s
     if handler.fingerprint(live) != expected:
         state = "now exists" if expected == "absent" else ("no longer exists" if live is None else "has changed")
         raise StalePlanError(
-            f"stale plan: {address} {state} {when}; nothing more was changed. Run plan again and review the new plan."
+            f"stale plan: {address} {state} {when}; apply stopped there. Run plan again and review the new plan."
         )
 
 
 class _Locked:
     """Hooks made safe to call from several rollout groups at once, numbering steps as they start."""
 
-    def __init__(self, hooks: Hooks, total: int) -> None:
+    def __init__(self, hooks: Hooks, steps: tuple[Step, ...]) -> None:
         self.hooks = hooks
-        self.total = total
+        self.total = len(steps)
+        self.number = {id(step): i for i, step in enumerate(steps, 1)}  # the plan's own numbering
         self.started = 0
         self.lock = threading.Lock()
 
     def step_started(self, index: int, total: int, step: Step) -> None:
         with self.lock:
             self.started += 1
-            self.hooks.step_started(self.started, self.total, step)
+            self.hooks.step_started(self.number.get(id(step), self.started), self.total, step)
 
     def step_progress(self, step: Step, message: str) -> None:
         with self.lock:
@@ -117,6 +118,7 @@ class _Run:
         self.lock = threading.Lock()
         self.changed: set[str] = set()  # addresses a step of this apply has completed on
         self.unsuccessful: set[str] = set()  # groups and addresses that failed or were skipped
+        self.failed_here: set[str] = set()  # those that failed
         self.undo: dict[str, list[Step]] = {}  # group -> undo steps of its completed steps, in order
         self.ctx = ExecContext(plan.stack, plan.region, plan.account, clients, hooks,
                                dataclasses.replace(wait_policy, cancel=cancel), self.recheck)
@@ -129,7 +131,8 @@ class _Run:
                 return f"{step.group} failed"
             for need in step.needs:
                 if need in self.unsuccessful:
-                    return f"{need} did not succeed"
+                    how = "failed" if need in self.failed_here else "was not run"
+                    return f"waits for {need}, which {how}"
         return None
 
     def recheck(self, step: Step) -> None:
@@ -173,6 +176,7 @@ class _Run:
         with self.lock:
             key = step.group or step.address
             self.unsuccessful.update({step.address, key})
+            self.failed_here.update({step.address, key})
             self.result.failed.setdefault(key, message)
 
     def skip(self, step: Step, why: str) -> None:
@@ -234,7 +238,7 @@ def apply_plan(plan: Plan, clients: WriteClients, account: str, hooks: Hooks | N
     for address in sorted(plan.fingerprints):
         verify_fresh(plan, clients, address)
     cancel = threading.Event()
-    run = _Run(plan, clients, _Locked(hooks or NullHooks(), len(plan.steps)), wait_policy or WaitPolicy.from_env(),
+    run = _Run(plan, clients, _Locked(hooks or NullHooks(), plan.steps), wait_policy or WaitPolicy.from_env(),
                cancel)
     start = time.monotonic()
     try:
@@ -319,7 +323,7 @@ def _run_groups(run: _Run, steps: list[Step], max_parallel: int) -> None:
 def _failure_report(result: ApplyResult) -> str:
     """One message: each failure, what was put back, what finished, what was skipped."""
     parts = list(result.failed.values())
-    text = "; ".join(parts) if len(parts) == 1 else "; ".join(f"[{i}] {m}" for i, m in enumerate(parts, 1))
+    text = parts[0] if len(parts) == 1 else " ".join(f"[{i}] {m.rstrip('.')}." for i, m in enumerate(parts, 1))
     if result.restored:
         text += (f" Restored what the failed change had removed (it fits what still serves): "
                  f"{', '.join(result.restored)}.")

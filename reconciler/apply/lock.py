@@ -101,6 +101,7 @@ class StackLock:
     def acquire(self, timeout: float = 0.0, poll: float = 1.0) -> None:
         """Take the lock, waiting up to `timeout` seconds for its holder; LockError naming the holder."""
         deadline = self.clock() + timeout
+        waiting_for: str | None = None
         while True:
             current = self._try()
             if current is None:
@@ -115,7 +116,10 @@ class StackLock:
                     f"stack {self.stack} is locked by {current.describe()}; lock id {current.id}. Wait for it "
                     f"(--lock-timeout SECONDS), or if that apply is gone, break the lock with: reconciler unlock "
                     f"{self.stack} {current.id}")
-            self.notice(f"waiting for the lock held by {current.describe()}")
+            if current.id != waiting_for:  # once per holder, with how long it may take
+                waiting_for = current.id
+                self.notice(f"waiting up to {max(0.0, deadline - self.clock()):.0f} s for the lock held by "
+                            f"{current.describe()}")
             time.sleep(max(0.05, min(poll, deadline - self.clock())))
 
     def release(self) -> None:
@@ -198,7 +202,8 @@ def read_holder(dynamodb: Any, table: str, stack: str) -> Holder | None:
         item = dynamodb.get_item(TableName=table, Key={KEY: {"S": lock_key(stack)}}, ConsistentRead=True).get("Item")
     except Exception as exc:
         if error_code(exc) == "ResourceNotFoundException":
-            raise _missing_table(table, "") from None
+            region = getattr(getattr(dynamodb, "meta", None), "region_name", "") or ""
+            raise _missing_table(table, str(region)) from None
         raise
     if not item:
         return None

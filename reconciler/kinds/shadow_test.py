@@ -77,9 +77,9 @@ def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None
         return
     now = dt.datetime.now(dt.timezone.utc)
     if end - now > dt.timedelta(days=MAX_DAYS):
-        days = int((end - now) / dt.timedelta(days=1))
-        diags.error(f"schedule.endTime {end_text} is {days} days from now; without a startTime the shadow test starts "
-                    f"when it is applied, and SageMaker runs it at most {MAX_DAYS} days", where)
+        days = (end - now) / dt.timedelta(days=1)
+        diags.error(f"schedule.endTime {end_text} is {days:.1f} days from now; without a startTime the shadow test "
+                    f"starts when it is applied, and SageMaker runs it at most {MAX_DAYS} days", where)
 
 
 KIND = SpecKind(

@@ -23,8 +23,9 @@ Choices where AWS's behaviour is unconfirmed: CANARY/LINEAR/rolling need the
 same variant names as the live endpoint; rolling is rejected (not silently
 replaced) for serverless or multi-variant endpoints; serverless fleets deploy
 canary/linear all at once (with their bakes); Inf1 fleets fall back to ALL_AT_ONCE
-without bakes, as the guardrail exclusions say. Capacity percentages are of the
-new fleet's instance count, rounded down, at least one instance.
+without bakes, as the guardrail exclusions say. Canary and linear sizes are of each
+variant's instance count (as AWS documents them), rounded down, at least one
+instance; the traffic share shifted is the smallest of the variants'.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ class Fleet:
     live_variant_names: tuple[str, ...]
     serverless: bool
     instance_types: tuple[str, ...]
+    variant_counts: tuple[int, ...] = ()
+    """Instances of each variant with any (canary and linear sizes are of each variant's count)."""
+
+    @property
+    def counts(self) -> tuple[int, ...]:
+        return self.variant_counts or ((self.instance_count,) if self.instance_count else ())
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,7 @@ def fleet_of(config_variants: Sequence[Mapping[str, Any]], targets: Sequence[Map
         live_variant_names=tuple(live_variant_names),
         serverless=any(v.get("ServerlessConfig") for v in config_variants),
         instance_types=tuple(str(v.get("InstanceType", "")) for v in config_variants),
+        variant_counts=tuple(c for c in (int(t.get("DesiredInstanceCount") or 0) for t in targets) if c),
     )
 
 
@@ -112,15 +120,16 @@ def _blue_green(policy: Mapping[str, Any], fleet: Fleet) -> DeploymentPlan:
     if kind in ("CANARY", "LINEAR"):
         _require_same_variants(fleet, kind)
     count = fleet.instance_count
+    each = f" ({', '.join(str(c) for c in fleet.counts)} per variant)" if len(fleet.counts) > 1 else ""
     phases = [_phase("provision", "provisioning of the new fleet", PROVISION_SECONDS, "Creating",
-                     f"Creating {count} instance(s) for the new fleet." if count else "Creating the new fleet.")]
+                     f"Creating {count} instance(s) for the new fleet{each}." if count else "Creating the new fleet.")]
     if any(t.startswith("ml.inf1.") for t in fleet.instance_types):
         phases.append(_shift("traffic shift to the new fleet", "Shifting all traffic to the new fleet.", 1.0))
         return DeploymentPlan(tuple(phases), timeout, (0,) * len(phases), None)
     if kind == "CANARY" and count > 0:
-        phases += _canary(routing, count, wait)
+        phases += _canary(routing, fleet.counts, wait)
     elif kind == "LINEAR" and count > 0:
-        phases += _linear(routing, count, wait)
+        phases += _linear(routing, fleet.counts, wait)
     else:
         phases.append(_shift("traffic shift to the new fleet", "Shifting all traffic to the new fleet.", 1.0))
         phases += _bake("baking period", wait, "WaitIntervalInSeconds", 1.0)
@@ -128,14 +137,16 @@ def _blue_green(policy: Mapping[str, Any], fleet: Fleet) -> DeploymentPlan:
     return DeploymentPlan(tuple(phases), timeout, (0,) * len(phases), None)
 
 
-def _canary(routing: Mapping[str, Any], count: int, wait: int) -> list[TimedPhase]:
+def _canary(routing: Mapping[str, Any], counts: Sequence[int], wait: int) -> list[TimedPhase]:
     size = routing.get("CanarySize")
     if not size:
         raise DeploymentConfigError("CanarySize must be specified for traffic routing type CANARY.")
-    canary = _instances(size, count, "CanarySize", (1, 50))
-    share = min(1.0, canary / count)
+    canaries = [_instances(size, count, "CanarySize", (1, 50)) for count in counts]
+    share = min(1.0, *(canary / count for canary, count in zip(canaries, counts, strict=True)))
+    instances = f"{canaries[0]} instance(s)" if len(canaries) == 1 else \
+        f"{', '.join(str(c) for c in canaries)} instance(s) per variant"
     phases = [_shift("canary traffic shift",
-                     f"Shifting {_percent(share)}% of traffic ({canary} instance(s)) to the canary on the new fleet.",
+                     f"Shifting {_percent(share)}% of traffic ({instances}) to the canary on the new fleet.",
                      share)]
     phases += _bake("canary bake", wait, "WaitIntervalInSeconds", share)
     if share < 1.0:
@@ -144,11 +155,13 @@ def _canary(routing: Mapping[str, Any], count: int, wait: int) -> list[TimedPhas
     return phases
 
 
-def _linear(routing: Mapping[str, Any], count: int, wait: int) -> list[TimedPhase]:
+def _linear(routing: Mapping[str, Any], counts: Sequence[int], wait: int) -> list[TimedPhase]:
     size = routing.get("LinearStepSize")
     if not size:
         raise DeploymentConfigError("LinearStepSize must be specified for traffic routing type LINEAR.")
-    step = _instances(size, count, "LinearStepSize", (10, 50))
+    # every variant steps at once; the one that needs the most steps sets their number
+    sized = [(_instances(size, count, "LinearStepSize", (10, 50)), count) for count in counts]
+    step, count = max(sized, key=lambda pair: math.ceil(pair[1] / pair[0]))
     steps = math.ceil(count / step)
     phases: list[TimedPhase] = []
     for index in range(1, steps + 1):

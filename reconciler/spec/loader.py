@@ -416,6 +416,14 @@ def _parse(text: str, display: str, loader_class: type, diags: Diagnostics) -> t
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        context = exc.context_mark
+        if exc.problem and exc.context and context is not None and context is not mark:
+            at = f"line {context.line + 1}, column {context.column + 1}"
+            if exc.context.startswith("while "):  # where it started: an unterminated quote began on line 5
+                problem += f" ({exc.context} started at {at})"
+            else:  # "found duplicate anchor 'x'; first occurrence" / "second occurrence"
+                what = exc.context.removeprefix("found ").split(";")[0]
+                problem = f"{what}: {exc.problem} (the first is at {at})"
         diags.error(f"invalid YAML: {problem}", _mark(display, mark))
     except ReaderError as exc:  # a character YAML does not allow; `position` counts characters
         problem = str(exc).split("\n", 1)[0]

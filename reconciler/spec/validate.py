@@ -11,6 +11,7 @@ to AWS.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,9 @@ def _schema_message(doc: Document, error: Any, diags: Diagnostics) -> None:
     path = tuple(error.absolute_path)
     where = fmt_path(path)
     v = error.validator
+    if v in ("pattern", "enum", "maxLength", "minLength") and isinstance(error.instance, str) \
+            and "${" in error.instance:
+        return  # a reference that is not well formed: the reference check says why, once
     if v == "additionalProperties":
         allowed = sorted((error.schema.get("properties") or {}).keys())
         instance = error.instance if isinstance(error.instance, dict) else {}
@@ -281,6 +285,11 @@ def _check_references(specs: list[SpecDoc], resource_kinds: tuple[str, ...], dia
     for s in specs:
         deps: set[str] = set()
         for text, path in malformed_references(s.spec, ("spec",)):
+            attr = re.fullmatch(r"\$\{[A-Za-z]+\.[^.{}]+\.([^.{}]+)\}", text)
+            if attr and attr.group(1) not in ("name", "arn"):
+                diags.error(f"{text!r}: unknown attribute '{attr.group(1)}'{_suggest(attr.group(1), ('name', 'arn'))}; "
+                            "a reference ends in .name or .arn", s.doc.pos(path))
+                continue
             diags.error(f"{text!r} is not a reference: write ${{Kind.name.name}} or ${{Kind.name.arn}} (names use "
                         "letters, digits, '.', '_' and '-')", s.doc.pos(path))
         for ref in find_references(s.spec, ("spec",)):

@@ -347,10 +347,11 @@ def test_an_endpoint_in_transition_is_planned_with_a_warning(tmp_path: Path) -> 
     ds, recorded = _applied(tmp_path)
     recorded.add("sagemaker", "DescribeEndpoint", {"EndpointName": "churn"},
                  answers.endpoint(one(ds, "endpoint"), one(ds, "endpoint-config"), status="SystemUpdating"))
-    p, _ = plan(_stack(tmp_path / "s", weights=(0.8, 0.2)), recorded)
+    p, snap = plan(_stack(tmp_path / "s", weights=(0.8, 0.2)), recorded)
     assert operations(p) == ["UpdateEndpointWeightsAndCapacities"]
     assert p.warnings == ("endpoint/churn is SystemUpdating; apply waits for it to settle and refuses the plan if the "
                           "outcome differs from what was planned",)
+    assert p.warnings[0] in drift_report(p, snap).notes  # a scheduled drift job says a change is in flight
 
 
 def test_a_tag_change_is_one_add_tags_with_the_new_hash(tmp_path: Path) -> None:
@@ -400,3 +401,17 @@ def test_an_update_finished_after_its_apply_was_killed_is_pending_not_drift(tmp_
     [entry] = [e for e in drift_report(p, snap).entries if e.address == "endpoint/churn"]
     assert entry.labels == ("pending",)
     assert "already matches git" in entry.reason
+
+
+def test_a_rollout_whose_rollback_alarm_is_in_alarm_already_is_warned_about(tmp_path: Path) -> None:
+    _, recorded = _applied(tmp_path, extra=guard("ops-5xx"))
+    query = {"AlarmNames": ["ops-5xx"], "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]}
+    recorded.add("cloudwatch", "DescribeAlarms", query, {"MetricAlarms": [], "CompositeAlarms": [{
+        "AlarmName": "ops-5xx", "AlarmArn": answers.alarm_arn("ops-5xx"), "AlarmRule": "ALARM(a) OR ALARM(b)",
+        "ActionsEnabled": True, "StateValue": "ALARM", "StateUpdatedTimestamp": answers.UPDATED}]})
+    assert not plan(tmp_path / "applied", recorded)[0].warnings  # nothing rolls out: nothing to warn about
+    root = _stack(tmp_path / "s", instance="ml.c5.xlarge", extra=guard("ops-5xx"))
+    absent(recorded, one(desired_of(root), "endpoint-config"))
+    p, _ = plan(root, recorded)
+    assert "endpoint/churn: rollback alarm(s) ops-5xx are in ALARM now: the rollout rolls back at its first " \
+           "check unless they clear first" in p.warnings

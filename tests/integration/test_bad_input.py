@@ -69,6 +69,15 @@ CASES = {
               instanceType: ml.m5.large
               initialInstanceCount: 1
         """, "e.yaml:7:18: reference ${Model.missing.name} points at Model/missing, which is not defined"),
+    "misspelled reference attribute": ("e.yaml", """\
+        apiVersion: reconciler/v1
+        kind: Endpoint
+        name: e
+        spec:
+          productionVariants:
+            - {variantName: a, modelName: "${Model.m.nme}", instanceType: ml.m5.large, initialInstanceCount: 1}
+        """, "e.yaml:6:35: '${Model.m.nme}': unknown attribute 'nme' (did you mean 'name'?); a reference ends in "
+             ".name or .arn"),
     "missing kind": ("k.yaml", "apiVersion: reconciler/v1\nname: x\nspec: {}\n",
                      "k.yaml:1:1: missing required field 'kind'"),
     "over-long name": ("m.yaml", f"""\
@@ -178,7 +187,7 @@ def test_schema_command_prints_each_kind(tmp_path: Path) -> None:
         schema = json.loads(result.out)
         assert schema["$schema"].startswith("https://json-schema.org/")
     unknown = Cli(None, tmp_path)("schema", "Endpont")  # type: ignore[arg-type]
-    assert unknown.code == 1 and "unknown kind 'Endpont'" in unknown.err
+    assert unknown.code == 1 and "unknown kind 'Endpont'" in unknown.err and "did you mean 'Endpoint'?" in unknown.err
 
 
 @pytest.mark.parametrize("args", [["drift", "--frmat", "json"], ["plan", "--format", "yaml"], ["bogus"],
@@ -193,3 +202,28 @@ def test_usage_errors_exit_1_from_the_console_script(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "reconciler", "drift", "--frmat", "json"], capture_output=True,
                           text=True, cwd=tmp_path)
     assert done.returncode == 1 and "unrecognized arguments: --frmat" in done.stderr
+
+
+def test_an_unknown_option_is_reported_by_its_command_with_a_suggestion(tmp_path: Path) -> None:
+    result = Cli(None, tmp_path)("apply", "--auto-aprove")  # type: ignore[arg-type]
+    assert result.code == 1
+    assert "usage: reconciler apply" in result.err
+    assert "unrecognized arguments: --auto-aprove (did you mean --auto-approve?)" in result.err
+
+
+def test_no_command_is_a_usage_error_and_lock_timeout_needs_lock(tmp_path: Path) -> None:
+    assert Cli(None, tmp_path)().code == 1  # type: ignore[arg-type]
+    alone = Cli(None, tmp_path)("plan", str(tmp_path), "--lock-timeout", "5")  # type: ignore[arg-type]
+    assert alone.code == 1 and "--lock-timeout only applies with --lock" in alone.err
+
+
+def test_a_problem_without_a_place_still_says_error(tmp_path: Path) -> None:
+    result = Cli(None, tmp_path)("validate", str(tmp_path / "nope"))  # type: ignore[arg-type]
+    assert result.code == 1 and result.err.startswith("error: no such spec directory")
+
+
+def test_a_malformed_reference_is_one_error_not_also_a_pattern_error(tmp_path: Path) -> None:
+    root = tmp_path / "specs"
+    _write(root, "e.yaml", CASES["misspelled reference attribute"][1])
+    result = Cli(None, root)("validate", root)  # type: ignore[arg-type]
+    assert result.code == 1 and len(result.err.strip().splitlines()) == 1, result.err

@@ -122,7 +122,7 @@ def test_invalid_guardrails_fail_validate_at_their_line(cli: Cli) -> None:
     edit(cli.root / "endpoint.yaml", "maximumExecutionTimeoutInSeconds: 3600", "maximumExecutionTimeoutInSeconds: 700")
     result = cli("validate", cli.root)
     assert result.code == 1
-    assert "endpoint.yaml:32:53: canarySize 75% is 75%; it must be 0.0001% to 50%" in result.err
+    assert "endpoint.yaml:32:53: canarySize 75% is out of range: it must be 0.0001% to 50%" in result.err
     assert "endpoint.yaml:35:41: maximumExecutionTimeoutInSeconds 700 is shorter than the policy's own waits (900 s" \
         in result.err
 

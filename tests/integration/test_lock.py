@@ -43,6 +43,10 @@ def test_a_missing_lock_table_is_a_clear_error(cli: Cli) -> None:
     assert "the lock table 'reconciler-locks' does not exist in us-east-1: create it once with: aws dynamodb " \
            "create-table --table-name reconciler-locks" in result.err
     assert boto3.client("sagemaker").list_endpoints()["Endpoints"] == []  # nothing was changed
+    unlock = cli("unlock", "churn-prod", "0123abcd", cli.root)
+    assert unlock.code == 1 and "the lock table 'reconciler-locks' does not exist in us-east-1:" in unlock.err
+    other = cli("unlock", "other-stack", "0123abcd", cli.root)
+    assert other.code == 1 and "names stack 'churn-prod', not 'other-stack'" in other.err
 
 
 def test_apply_takes_and_gives_back_the_lock(cli: Cli) -> None:
@@ -113,7 +117,7 @@ def test_a_lock_timeout_waits_for_the_holder(cli: Cli) -> None:
         control.set_time_scale(cli.sandbox.url, 6000)
         first.communicate(timeout=120)
     assert second.code == 0, second.text
-    assert "waiting for the lock held by" in second.err
+    assert second.err.count("s for the lock held by") == 1 and "waiting up to " in second.err
 
 
 def _foreign_lock(host: str, pid: int) -> str:

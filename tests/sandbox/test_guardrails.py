@@ -222,6 +222,24 @@ def test_rolling_replaces_the_fleet_in_batches(sandbox: Sandbox, sm: BaseClient)
 # --- alarm-driven rollback -----------------------------------------------------------------------------
 
 
+def test_canary_sizes_are_of_each_variants_instance_count(sandbox: Sandbox, sm: BaseClient) -> None:
+    """Two variants of 2 instances: a 50% canary is one instance of each (as the planner checks it)."""
+    model = make_model(sm)
+    old = make_config(sm, [variant(model, "a", 2), variant(model, "b", 2)])
+    new = make_config(sm, [variant(make_model(sm), "a", 2), variant(make_model(sm), "b", 2)])
+    endpoint = make_endpoint(sm, old)
+    deployment = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {
+        "Type": "CANARY", "WaitIntervalInSeconds": 600, "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 50}}}}
+    with frozen(sandbox):
+        start = start_update(sm, endpoint, new, deployment)
+        _, _, status = look(sm, endpoint)
+        assert status["StatusMessage"] == "Creating 4 instance(s) for the new fleet (2, 2 per variant)."
+        advance_to(sandbox, start, 255)
+        _, pending, status = look(sm, endpoint)
+        assert status["StatusMessage"] == ("Shifting 50% of traffic (1, 1 instance(s) per variant) to the canary on "
+                                           "the new fleet.")
+
+
 def test_alarm_during_the_canary_bake_rolls_back(sandbox: Sandbox, sm: BaseClient, cloudwatch: BaseClient) -> None:
     endpoint, old, new, _ = endpoint_with(sm)
     quiet, noisy = make_alarm(cloudwatch), make_alarm(cloudwatch)

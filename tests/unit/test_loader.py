@@ -81,19 +81,25 @@ def test_timestamps_and_binary_stay_text_other_scalars_are_typed(tmp_path: Path,
 
 
 PARSE_ERRORS = [
-    ("a: [1, 2\nb: 3\n", "spec.yaml:2:2: invalid YAML: expected ',' or ']', but got ':'"),
+    ("a: [1, 2\nb: 3\n", "spec.yaml:2:2: invalid YAML: expected ',' or ']', but got ':'"
+         " (while parsing a flow sequence started at line 1, column 4)"),
     ("a: 1\n  b: 2\n", "spec.yaml:2:4: invalid YAML: mapping values are not allowed here"),
-    ("a: 'unterminated\n", "spec.yaml:2:1: invalid YAML: found unexpected end of stream"),
+    ("a: 'unterminated\n", "spec.yaml:2:1: invalid YAML: found unexpected end of stream"
+         " (while scanning a quoted scalar started at line 1, column 4)"),
     ("a: 1\n\tb: 2\n", "spec.yaml:2:1: invalid YAML: found character '\\t' that cannot start any token"),
     ("a: 1\t\n", "spec.yaml:1:5: invalid YAML: found character '\\t' that cannot start any token"),
     ("a: b: c\n", "spec.yaml:1:5: invalid YAML: mapping values are not allowed here"),
-    ("- a\nb: 1\n", "spec.yaml:2:1: invalid YAML: expected <block end>, but found '?'"),
+    ("- a\nb: 1\n", "spec.yaml:2:1: invalid YAML: expected <block end>, but found '?'"
+         " (while parsing a block collection started at line 1, column 1)"),
     ("a: *nope\n", "spec.yaml:1:4: invalid YAML: found undefined alias 'nope'"),
-    ("a: &x 1\nb: &x 2\n", "spec.yaml:2:4: invalid YAML: second occurrence"),
+    ("a: &x 1\nb: &x 2\n", "spec.yaml:2:4: invalid YAML: duplicate anchor 'x': second occurrence"
+         " (the first is at line 1, column 4)"),
     ("a: !foo 1\n", "spec.yaml:1:4: invalid YAML: could not determine a constructor for the tag '!foo'"),
     ("a:\n  <<: 1\n",
-     "spec.yaml:2:7: invalid YAML: expected a mapping or list of mappings for merging, but found scalar"),
-    ("a:\n  <<: [{x: 1}, 2]\n", "spec.yaml:2:16: invalid YAML: expected a mapping for merging, but found scalar"),
+     "spec.yaml:2:7: invalid YAML: expected a mapping or list of mappings for merging, but found scalar"
+          " (while constructing a mapping started at line 2, column 3)"),
+    ("a:\n  <<: [{x: 1}, 2]\n", "spec.yaml:2:16: invalid YAML: expected a mapping for merging, but found scalar"
+         " (while constructing a mapping started at line 2, column 3)"),
 ]
 
 
@@ -114,7 +120,8 @@ def test_documents_before_a_parse_error_are_kept(tmp_path: Path, parser: str) ->
 
 @pytest.mark.skipif("libyaml" not in loader.PARSERS, reason="PyYAML without libyaml")
 @pytest.mark.parametrize(("text", "expected"), [
-    ("a: [1, 2\nb: 3\n", "f.yaml:2:2: invalid YAML: did not find expected ',' or ']'"),
+    ("a: [1, 2\nb: 3\n", "f.yaml:2:2: invalid YAML: did not find expected ',' or ']' (while parsing a flow "
+                         "sequence started at line 1, column 4)"),
     ("a: b: c\n", "f.yaml:1:5: invalid YAML: mapping values are not allowed in this context"),
     ("a: \x07\n", "f.yaml:1:4: invalid YAML: unacceptable character #x0007: control characters are not allowed"),
 ])

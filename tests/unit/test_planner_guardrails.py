@@ -102,7 +102,7 @@ def test_guarded_update_needs_the_live_variant_names(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"canary": 60}, "canarySize 60% is 60%; it must be 0.0001% to 50%"),
+    ({"canary": 60}, "canarySize 60% is out of range: it must be 0.0001% to 50%"),
     ({"timeout": 600}, "maximumExecutionTimeoutInSeconds 600 is shorter than the policy's own waits (600 s"),
 ])
 def test_guardrail_limits_fail_validate(tmp_path: Path, kwargs: dict[str, int], message: str) -> None:

@@ -1,6 +1,7 @@
 """Plan-time checks of an endpoint change that depend on live state (SageMaker would reject the call).
 
-Each appends a plan error at the document's position: rollback alarms that exist nowhere, a
+Each appends a plan error at the document's position: rollback alarms that exist nowhere (and
+which are in ALARM already, for a warning), a
 guarded deployment that renames variants, removing async inference, turning a real-time
 endpoint serverless.
 """
@@ -17,20 +18,28 @@ from reconciler.handlers.variants import config_request
 from reconciler.resources import Desired, Live
 
 
-def check_alarms(ctx: PlanContext, desired: Desired) -> None:
-    """Every rollback alarm must be in the stack or already in the account."""
+def check_alarms(ctx: PlanContext, desired: Desired) -> set[str]:
+    """Every rollback alarm must be in the stack or already in the account; the ones in ALARM now."""
     deployment = thaw(desired.extra.get("deploymentConfig")) or {}
     names = [a.get("AlarmName") for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms") or []]
+    alarming = {n for n in names if n and ((ctx.live.get(Address("alarm", n)) or _NO_ALARM).data or {}).get(
+        "StateValue") == "ALARM"}
     outside = sorted({n for n in names if n and Address("alarm", n) not in ctx.desired})
     if not outside:
-        return
+        return alarming
     found = ctx.clients.get("cloudwatch").describe_alarms(AlarmNames=outside,
                                                           AlarmTypes=["MetricAlarm", "CompositeAlarm"])
-    found_names = {a["AlarmName"] for a in found.get("MetricAlarms", []) + found.get("CompositeAlarms", [])}
+    alarms = found.get("MetricAlarms", []) + found.get("CompositeAlarms", [])
+    found_names = {a["AlarmName"] for a in alarms}
+    alarming |= {a["AlarmName"] for a in alarms if a.get("StateValue") == "ALARM"}
     for name in outside:
         if name not in found_names:
             ctx.error(desired, f"rollback alarm '{name}' is neither an Alarm document of this stack nor an alarm in "
                                "the account; define it as an Alarm or fix its name")
+    return alarming
+
+
+_NO_ALARM = Live(Address("alarm", ""), "", {})
 
 
 def check_guarded_variants(ctx: PlanContext, desired: Desired, live: set[str], target: set[str]) -> None:

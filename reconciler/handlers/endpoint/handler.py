@@ -177,11 +177,14 @@ class EndpointHandler(Handler):
     def assess(self, ctx: PlanContext, desired: Desired, live: Live | None) -> Assessment:
         """Failed endpoints are replaced; one held by a shadow test is left alone; otherwise the served
         config, variant weights/counts (autoscaled capacity masked) and tags are compared."""
-        checks.check_alarms(ctx, desired)
+        alarming = checks.check_alarms(ctx, desired)
         if live is None:
             return Assessment(None, desired.comparable)
         data = live.data or {}
         status = data.get("EndpointStatus")
+        if alarming and data.get("EndpointConfigName") != desired.request["EndpointConfigName"]:
+            ctx.warnings.append(f"{desired.address}: rollback alarm(s) {', '.join(sorted(alarming))} are in ALARM "
+                                "now: the rollout rolls back at its first check unless they clear first")
         if status == "Failed":
             reason = (f"endpoint is Failed ({data.get('FailureReason', 'no reason given')}); SageMaker allows only "
                       "DeleteEndpoint in that state")

@@ -126,9 +126,10 @@ def _check_size(doc: SpecDoc, diags: Diagnostics, path: tuple[Any, ...], size: d
         pct = _percent(size, count)
         worst = pct if worst is None else min(worst, pct)
         if not low <= pct <= high:
-            of = f" of variant '{variant}''s {count} instances" if size.get("type") != "CAPACITY_PERCENT" else ""
-            diags.error(f"{what} {_describe_size(size)} is {pct:g}%{of}; it must be {low:g}% to {high:g}% of the "
-                        "variant's instances", doc.doc.pos((*path, "value")))
+            share = "" if size.get("type") == "CAPACITY_PERCENT" else \
+                f" ({pct:g}% of variant '{variant}''s {count} instances)"
+            diags.error(f"{what} {_describe_size(size)}{share} is out of range: it must be {low:g}% to {high:g}% of "
+                        "the variant's instances", doc.doc.pos((*path, "value")))
             break
     return worst
 
