@@ -11,7 +11,6 @@ injected answer itself.
 from __future__ import annotations
 
 import time
-
 from collections.abc import Callable, Iterator
 from typing import Any
 

@@ -235,7 +235,7 @@ def test_canary_sizes_are_of_each_variants_instance_count(sandbox: Sandbox, sm: 
         _, _, status = look(sm, endpoint)
         assert status["StatusMessage"] == "Creating 4 instance(s) for the new fleet (2, 2 per variant)."
         advance_to(sandbox, start, 255)
-        _, pending, status = look(sm, endpoint)
+        _, _, status = look(sm, endpoint)
         assert status["StatusMessage"] == ("Shifting 50% of traffic (1, 1 instance(s) per variant) to the canary on "
                                            "the new fleet.")
 
