@@ -95,7 +95,7 @@ def spec_omitted(kind: str) -> tuple[str, ...]:
 
 def _source(kind: str) -> KindSource:
     spec_kind = registry().get(kind)
-    if spec_kind is None or spec_kind.source is None:
+    if spec_kind is None or not isinstance(spec_kind.source, KindSource):
         generated = ", ".join(name for name, _ in registry().sources())
         raise KeyError(f"kind {kind!r} has no AWS request shape (generated kinds: {generated})")
     return spec_kind.source

@@ -33,6 +33,7 @@ from reconciler.aws.clients import AnyClients, ReadClients
 from reconciler.aws.tagging import tagged
 from reconciler.changes import Action, Change, Step
 from reconciler.errors import PlanError
+from reconciler.frozen import thaw
 from reconciler.handlers.base import Handler, PlanContext, Planned, ResourcePlan, delete_change
 from reconciler.handlers.registry import handler_for, handler_for_arn, handlers
 from reconciler.kinds import adoptions, expand
@@ -408,6 +409,7 @@ def _what_changed(before: Any, after: Any) -> str:
     """The top-level fields that differ between two comparable states, for a replace's reason."""
     if not isinstance(before, Mapping) or not isinstance(after, Mapping):
         return "content changed"
+    before, after = thaw(before), thaw(after)  # a frozen list (a tuple) equals its thawed list
     keys = sorted(k for k in set(before) | set(after) if k != "tags" and before.get(k) != after.get(k))
     if not keys:
         return "content changed"

@@ -50,7 +50,8 @@ def spec_def_name(kind: str) -> str:
 
 @dataclass(frozen=True)
 class MemberSource:
-    """An extension member whose schema is generated from a member of an operation's input shape."""
+    """An extension member whose schema is generated from a member of an operation's input shape;
+    `member` may be a dotted path into it (``MonitoringScheduleConfig.ScheduleConfig``)."""
 
     service: str
     operation: str
@@ -78,6 +79,43 @@ class KindSource:
         found = [self.service, *(source.service for _, source in self.extensions)]
         found += [request.service for extension in self.nested for request in extension.requests]
         return tuple(dict.fromkeys(found))
+
+    def def_names(self) -> tuple[str, ...]:
+        """The hand-written ``$defs`` keys this source declares (nested extensions and their parts)."""
+        names: list[str] = []
+        for extension in self.nested:
+            names += [extension.def_name, *extension.defs, *(r.def_name for r in extension.requests)]
+        return tuple(names)
+
+
+@dataclass(frozen=True)
+class ChoiceSource:
+    """A generated kind whose ``spec`` is a few members plus one member (``member``) whose shape is one of
+    several request shapes, chosen by the value of another member (``discriminator``).
+
+    ``choices`` maps each discriminator value to the ``RequestDef`` that ``member`` then is: the schema
+    has one ``if``/``then`` branch per value, so a member of another choice's request is an unknown field
+    (with a "did you mean"). ``members`` are the other members: a hand-written JSON Schema or a
+    ``MemberSource`` generated from botocore. (MonitoringSchedule: ``monitoringType`` chooses which
+    Create*JobDefinition request ``jobDefinition`` is.)
+    """
+
+    description: str
+    discriminator: str
+    discriminator_description: str
+    member: str
+    member_description: str
+    choices: tuple[tuple[str, RequestDef], ...]
+    members: tuple[tuple[str, Mapping[str, Any] | MemberSource], ...]
+    required: tuple[str, ...]
+
+    def services(self) -> tuple[str, ...]:
+        found = [request.service for _, request in self.choices]
+        found += [m.service for _, m in self.members if isinstance(m, MemberSource)]
+        return tuple(dict.fromkeys(found))
+
+    def def_names(self) -> tuple[str, ...]:
+        return tuple(request.def_name for _, request in self.choices)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reconciler.diagnostics import Diagnostics
-from reconciler.spec.fragments import KindSource
+from reconciler.spec.fragments import ChoiceSource, KindSource
 from reconciler.spec.naming import NameRule
 
 if TYPE_CHECKING:
@@ -33,16 +33,17 @@ def no_checks(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> 
 class SpecKind:
     """One kind of spec document.
 
-    `source` (a botocore request shape with extensions) or `spec_schema` (hand-written, for the
-    settings kind) defines its `spec`. `check` appends the AWS limits a document breaks beyond
-    its schema; `expand(ctx, doc)` returns the desired AWS resources it owns. The settings
-    kind (`owns_resources=False`) instead has `settings(doc, diags)`, returning the `Stack`.
+    `source` (a botocore request shape with extensions, or a choice between request shapes) or
+    `spec_schema` (hand-written, for the settings kind) defines its `spec`. `check` appends the AWS
+    limits a document breaks beyond its schema; `expand(ctx, doc)` returns the desired AWS resources
+    it owns. The settings kind (`owns_resources=False`) instead has `settings(doc, diags)`,
+    returning the `Stack`.
     """
 
     name: str
     naming: NameRule
     description: str
-    source: KindSource | None = None
+    source: KindSource | ChoiceSource | None = None
     spec_schema: Mapping[str, Any] | None = None
     owns_resources: bool = True
     check: Check = no_checks
@@ -102,5 +103,5 @@ class Registry:
         """
         return tuple(dict.fromkeys(s for kind in self.kinds for s in kind.services()))
 
-    def sources(self) -> Iterable[tuple[str, KindSource]]:
+    def sources(self) -> Iterable[tuple[str, KindSource | ChoiceSource]]:
         return ((k.name, k.source) for k in self.kinds if k.source is not None)

@@ -56,6 +56,8 @@ from reconciler.spec import fragments
 from reconciler.spec.fragments import (
     REFERENCE_DEF,
     TAG_MAP_DEF,
+    ChoiceSource,
+    MemberSource,
     NestedExtension,
     RequestDef,
     spec_def_name,
@@ -180,10 +182,7 @@ class SchemaGenerator:
         if self._hand_written is None:
             names = {REFERENCE_DEF, TAG_MAP_DEF, *(spec_def_name(kind) for kind in self.kinds)}
             for _, source in self.registry.sources():
-                for extension in source.nested:
-                    names.add(extension.def_name)
-                    names.update(extension.defs)
-                    names.update(request.def_name for request in extension.requests)
+                names.update(source.def_names())
             self._hand_written = frozenset(names)
         return self._hand_written
 
@@ -332,6 +331,8 @@ class _Builder:
         source = self.generator.registry[kind].source
         if source is None:
             raise ValueError(f"kind {kind} has neither a request source nor a hand-written spec schema")
+        if isinstance(source, ChoiceSource):
+            return self._choice_spec(source)
         shape = operation_input(source.service, source.operation)
         _check_omitted(kind, source.omit, shape)
         pending = tuple((extension.path, extension) for extension in source.nested)
@@ -340,13 +341,36 @@ class _Builder:
         for key, extension in source.extensions:
             if key in schema["properties"]:
                 raise ValueError(f"{kind}: extension {key!r} collides with a member of {shape.name}")
-            parent = operation_input(extension.service, extension.operation)
-            member = parent.members[extension.member]
             schema["properties"][key] = {
-                **self._ref(member, extension.service),
+                **self._ref(_member_shape(extension), extension.service),
                 "description": extension.description,
             }
         return schema
+
+    def _choice_spec(self, source: ChoiceSource) -> dict[str, Any]:
+        """Members, the discriminator's enum, and one ``if``/``then`` per choice giving ``member`` its shape."""
+        properties: dict[str, Any] = {
+            source.discriminator: {"enum": [value for value, _ in source.choices],
+                                   "description": source.discriminator_description},
+            source.member: {"type": "object", "description": source.member_description},
+        }
+        for key, member in source.members:
+            if key in properties:
+                raise ValueError(f"{source.description}: member {key!r} is declared twice")
+            if isinstance(member, MemberSource):
+                properties[key] = {**self._ref(_member_shape(member), member.service),
+                                   "description": member.description}
+            else:
+                properties[key] = _plain(member)
+        branches = []
+        for value, request in source.choices:
+            self._request(request)
+            branches.append({
+                "if": {"properties": {source.discriminator: {"const": value}}, "required": [source.discriminator]},
+                "then": {"properties": {source.member: {"$ref": f"#/$defs/{request.def_name}"}}},
+            })
+        return {"type": "object", "description": source.description, "properties": properties,
+                "required": list(source.required), "additionalProperties": False, "allOf": branches}
 
     def _request(self, request: RequestDef) -> None:
         """Define ``request.def_name``: an operation's input shape minus ``request.omit``."""
@@ -704,6 +728,16 @@ def _used_defs(root: Mapping[str, Any], defs: Mapping[str, Any]) -> dict[str, An
         elif isinstance(node, list):
             pending.extend(node)
     return used
+
+
+def _member_shape(source: MemberSource) -> Shape:
+    """The botocore shape a MemberSource names (its member path walked through the operation's input)."""
+    from reconciler.aws.shapes import operation_input
+
+    shape: Any = operation_input(source.service, source.operation)
+    for name in source.member.split("."):
+        shape = shape.members[name]
+    return cast("Shape", shape)
 
 
 def _check_omitted(what: str, omit: Iterable[str], shape: StructureShape) -> None:

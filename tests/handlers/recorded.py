@@ -121,9 +121,13 @@ class _Paginator:
 
 
 def tagged(recorded: Recorded, resources: list[tuple[str, dict[str, str]]], stack: str = "demo",
-           types: tuple[str, ...] = ("cloudwatch:alarm", "sagemaker:endpoint", "sagemaker:endpoint-config",
-                                     "sagemaker:inference-experiment", "sagemaker:model")) -> None:
-    """Record the tag query of the stack's owned resources: (ARN, tags) pairs."""
+           types: tuple[str, ...] | None = None) -> None:
+    """Record the tag query of the stack's owned resources: (ARN, tags) pairs; `types` default to every
+    top-level type the registry knows."""
+    if types is None:
+        from reconciler.handlers.registry import handlers
+
+        types = tuple(sorted(h.tagging_type for h in handlers().values() if h.tagging_type and not h.parent_type))
     recorded.add("tagging", "GetResources",
                  {"TagFilters": [{"Key": "reconciler:stack", "Values": [stack]}], "ResourceTypeFilters": list(types),
                   "ResourcesPerPage": 100},

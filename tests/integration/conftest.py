@@ -73,7 +73,7 @@ def cli(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     yield Cli(sandbox, root)
 
 
-EXTRA_FILES = ("autoscaled.yaml", "serverless.yaml", "shadow-test.yaml")
+EXTRA_FILES = ("autoscaled.yaml", "serverless.yaml", "shadow-test.yaml", "monitoring.yaml")
 
 
 @pytest.fixture()
@@ -81,6 +81,13 @@ def full_cli(cli: Cli) -> Cli:
     """The whole example stack, autoscaled and serverless endpoints included."""
     for extra in EXTRA_FILES[:2]:
         shutil.copy(REPO / "specs" / extra, cli.root / extra)
+    return cli
+
+
+@pytest.fixture()
+def monitor_cli(cli: Cli) -> Cli:
+    """The A/B churn endpoint with its Model Monitor schedules (data quality, model quality)."""
+    shutil.copy(REPO / "specs" / "monitoring.yaml", cli.root / "monitoring.yaml")
     return cli
 
 

@@ -305,6 +305,7 @@ def test_committed_schemas_are_up_to_date() -> None:
         "document.schema.json",
         "endpoint.schema.json",
         "model.schema.json",
+        "monitoringschedule.schema.json",
         "shadowtest.schema.json",
         "stack.schema.json",
     ]
@@ -1280,8 +1281,9 @@ def _required_shadow() -> dict[str, Any]:
 
 
 def test_schema_kinds_are_the_spec_kinds() -> None:
-    assert KINDS == tuple(REGISTRY.names) == ("Stack", "Model", "Endpoint", "Alarm", "ShadowTest")
-    assert REGISTRY.resource_kinds == ("Model", "Endpoint", "Alarm", "ShadowTest")
+    assert KINDS == tuple(REGISTRY.names) == ("Stack", "Model", "Endpoint", "Alarm", "ShadowTest",
+                                              "MonitoringSchedule")
+    assert REGISTRY.resource_kinds == ("Model", "Endpoint", "Alarm", "ShadowTest", "MonitoringSchedule")
     assert {name for name, _ in REGISTRY.sources()} == set(REGISTRY.resource_kinds)
     for kind in KINDS:
         assert (SCHEMAS / schemagen.schema_file_name(kind)).exists()
