@@ -137,6 +137,17 @@ class MonitoringScheduleHandler(Handler):
             return None
         return f"{live.address}: last execution {execution_summary(summary)}"
 
+    def capture_note(self, ctx: PlanContext, desired: Desired) -> str | None:
+        """The data capture of the endpoint the schedule reads (status, sampling), when the plan read it."""
+        name = desired.extra.get("endpoint")
+        endpoint = ctx.live.get(Address(ENDPOINT_TYPE, str(name))) if name else None
+        capture = ((endpoint.data if endpoint is not None else None) or {}).get("DataCaptureConfig")
+        if not capture:
+            return None
+        return (f"endpoint/{name}: data capture {capture.get('CaptureStatus')}, sampling "
+                f"{capture.get('CurrentSamplingPercentage')}% to {capture.get('DestinationS3Uri')} (read by its "
+                "monitoring schedules)")
+
     def assess(self, ctx: PlanContext, desired: Desired, live: Live | None) -> Assessment:
         """Definition, schedule and status compared (a Pending schedule is compared with the status it is
         settling to); a Failed schedule is replaced. None before when missing."""
@@ -145,6 +156,9 @@ class MonitoringScheduleHandler(Handler):
         note = self.note(live)
         if note:
             ctx.notes.append(note)
+        capture = self.capture_note(ctx, desired)
+        if capture:
+            ctx.notes.append(capture)
         before = self.comparable(live)
         assert before is not None
         after = thaw(desired.comparable)

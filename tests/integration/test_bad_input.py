@@ -89,6 +89,90 @@ CASES = {
 }
 
 
+def _monitor(monitoring_type: str = "DataQuality", schedule: str = "scheduleExpression: cron(0 * ? * * *)",
+             job_input: str = "endpointInput: {endpointName: churn, localPath: /in}", app: str = "",
+             runtime: int = 1800, outputs: int = 1, extra_input: str = "", prefix: str = "") -> str:
+    """A MonitoringSchedule document reading endpoint churn (outside the stack), with one thing to break."""
+    lower = monitoring_type[0].lower() + monitoring_type[1:]
+    output = "{s3Output: {s3Uri: s3://b/out, localPath: /out}}"
+    return prefix.rstrip(" ") + f"""\
+        apiVersion: reconciler/v1
+        kind: MonitoringSchedule
+        name: churn-monitor
+        spec:
+          monitoringType: {monitoring_type}
+          jobDefinition:
+            {lower}AppSpecification: {{imageUri: 1.dkr.ecr.us-east-1.amazonaws.com/monitor{app}}}
+            {lower}JobInput: {{{job_input}{extra_input}}}
+            {lower}JobOutputConfig: {{monitoringOutputs: [{", ".join([output] * outputs)}]}}
+            jobResources: {{clusterConfig: {{instanceCount: 1, instanceType: ml.m5.xlarge, volumeSizeInGB: 20}}}}
+            roleArn: arn:aws:iam::123456789012:role/r
+            stoppingCondition: {{maxRuntimeInSeconds: {runtime}}}
+          scheduleConfig: {{{schedule}}}
+        """
+
+
+CAPTURELESS_ENDPOINT = """\
+        apiVersion: reconciler/v1
+        kind: Endpoint
+        name: churn
+        spec:
+          productionVariants:
+            - {variantName: a, modelName: m, instanceType: ml.m5.large, initialInstanceCount: 1}
+        ---
+        """
+
+CASES.update({
+    "monitoring: an unsupported cron form": ("mon.yaml", _monitor(schedule="scheduleExpression: cron(0 */2 * * ? *)"),
+                                             "mon.yaml:13:40: scheduleConfig.scheduleExpression 'cron(0 */2 * * ? *)' "
+                                             "is not a schedule Model Monitor runs: use hourly cron(0 * ? * * *)"),
+    "monitoring: NOW without its window": ("mon.yaml", _monitor(schedule="scheduleExpression: NOW"),
+                                           "mon.yaml:13:40: scheduleExpression NOW needs dataAnalysisStartTime and "
+                                           "dataAnalysisEndTime"),
+    "monitoring: a window over 24 hours": (
+        "mon.yaml", _monitor(schedule="scheduleExpression: NOW, dataAnalysisStartTime: -PT30H, "
+                                      "dataAnalysisEndTime: -PT1H"),
+        "spans 29 hours; Model Monitor analyses at most 24"),
+    "monitoring: runtime beyond an hourly model-quality run": (
+        "mon.yaml", _monitor("ModelQuality", runtime=3000, extra_input=", groundTruthS3Input: {s3Uri: s3://b/gt}"),
+        "mon.yaml:12:46: stoppingCondition.maxRuntimeInSeconds 3000 exceeds what an hourly schedule allows: at most "
+        "1800 s"),
+    "monitoring: ground truth missing": ("mon.yaml", _monitor("ModelQuality"),
+                                         "missing required field 'groundTruthS3Input' in "
+                                         "spec.jobDefinition.modelQualityJobInput"),
+    "monitoring: configUri missing": ("mon.yaml", _monitor("ModelBias",
+                                                           extra_input=", groundTruthS3Input: {s3Uri: s3://b/gt}"),
+                                      "missing required field 'configUri' in "
+                                      "spec.jobDefinition.modelBiasAppSpecification"),
+    "monitoring: two outputs": ("mon.yaml", _monitor(outputs=2),
+                                "spec.jobDefinition.dataQualityJobOutputConfig.monitoringOutputs: has 2 items (must "
+                                "have at most 1)"),
+    "monitoring: endpoint and batch input": (
+        "mon.yaml", _monitor(extra_input=", batchTransformInput: {dataCapturedDestinationS3Uri: s3://b/c, "
+                                         "datasetFormat: {csv: {header: true}}, localPath: /b}"),
+        "give endpointInput or batchTransformInput, not both"),
+    "monitoring: another type's member": (
+        "mon.yaml", _monitor().replace("dataQualityJobInput", "modelQualityJobInput"),
+        "unknown field 'modelQualityJobInput' in spec.jobDefinition (did you mean 'dataQualityJobInput'?)"),
+    "monitoring: an endpoint of the stack without capture": (
+        "mon.yaml", _monitor(job_input="endpointInput: {endpointName: '${Endpoint.churn.name}', localPath: /in}",
+                             prefix=CAPTURELESS_ENDPOINT),
+        "endpoint churn does not capture data, so this data quality job definition would have nothing to read"),
+    "capture mode twice": ("e.yaml", """\
+        apiVersion: reconciler/v1
+        kind: Endpoint
+        name: e
+        spec:
+          productionVariants:
+            - {variantName: a, modelName: m, instanceType: ml.m5.large, initialInstanceCount: 1}
+          dataCaptureConfig:
+            initialSamplingPercentage: 10
+            destinationS3Uri: s3://b/capture
+            captureOptions: [{captureMode: Input}, {captureMode: Input}]
+        """, "e.yaml:10:58: dataCaptureConfig.captureOptions lists captureMode Input twice"),
+})
+
+
 def _write(root: Path, name: str, body: str) -> None:
     root.mkdir(parents=True, exist_ok=True)
     (root / "stack.yaml").write_text(STACK)

@@ -48,6 +48,7 @@ CONFIG_TYPE = "endpoint-config"
 ALARM_TYPE = "alarm"
 ROLLOUT_TAG = "reconciler:rollout"  # hash of the deploymentConfig reconciler last recorded for the endpoint
 ROLLOUT_KEY = "deploymentConfig"  # in before/after, only when the rollout policy differs
+CAPTURE_KEY = "dataCapture"  # in before/after, only when the capture status differs from the spec's
 
 
 def rollout_hash(deployment: Any) -> str:
@@ -74,6 +75,20 @@ def _spec_form(deployment: dict[str, Any] | None) -> dict[str, Any] | None:
 
     shape = operation_input("sagemaker", "UpdateEndpoint").members["DeploymentConfig"]
     return from_api(prune_empty(thaw(deployment)), shape, drop_unknown=True)  # type: ignore[no-any-return]
+
+
+def _capture_status(data: dict[str, Any]) -> str | None:
+    """Started or Stopped: the endpoint's data capture as DescribeEndpoint reports it; None without capture."""
+    return (data.get("DataCaptureConfig") or {}).get("CaptureStatus")
+
+
+def _capture_wanted(ctx: PlanContext, desired: Desired) -> str | None:
+    """The capture status the spec's config means (None when it configures no capture)."""
+    config = config_request(ctx, desired.request["EndpointConfigName"], sources=("desired",)) or {}
+    capture = config.get("DataCaptureConfig")
+    if not capture:
+        return None
+    return "Started" if capture.get("EnableCapture", True) else "Stopped"
 
 
 def autoscaled_live(live: Live) -> set[str]:
@@ -214,6 +229,9 @@ class EndpointHandler(Handler):
         have, have_config = recorded_rollout(live)
         if (have != rollout_hash(wanted)) if have is not None else wanted is not None:
             before[ROLLOUT_KEY], after[ROLLOUT_KEY] = _spec_form(have_config), _spec_form(wanted)
+        capture_have, capture_want = _capture_status(data), _capture_wanted(ctx, desired)
+        if capture_want is not None and capture_have != capture_want:  # capture stopped (or started) outside git
+            before[CAPTURE_KEY], after[CAPTURE_KEY] = capture_have or "none", capture_want
         return Assessment(before, after, pending=self._bookkeeping(ctx, desired, live))
 
     def plan_steps(self, ctx: PlanContext, action: Action, desired: Desired, live: Live | None,
@@ -258,6 +276,8 @@ class EndpointHandler(Handler):
             retained = scaled & set(live_all) & set(target)
             if retained:
                 reason += f"; keeps the autoscaled capacity of {', '.join(sorted(retained))}"
+            if CAPTURE_KEY in after:
+                reason = f"data capture is {before[CAPTURE_KEY]} (the spec's: {after[CAPTURE_KEY]}); {reason}"
         elif before["variants"] != target:
             state_steps.extend(weight_steps(address, name, before["variants"], target, arn))
             reason = "only variant weights/capacity change: updated in place, no redeploy"

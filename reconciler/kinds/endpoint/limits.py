@@ -1,6 +1,6 @@
 """Semantic AWS limits of an Endpoint document, checked at validate time beyond its JSON Schema.
 
-Variants (names, instance vs serverless), serverless exclusions, KMS with NVMe instance types,
+Variants (names, instance vs serverless), data capture modes, serverless exclusions, KMS with NVMe instance types,
 deployment policies (canary, linear and rolling sizes against the fleet, timeouts, alarms,
 silent fallbacks), and autoscaling (capacity ranges, shorthands, policy and action names).
 Each problem is reported at the offending value's `file:line:col`.
@@ -37,8 +37,22 @@ def _referenced_model(variant: dict[str, Any], docs: Mapping[str, SpecDoc]) -> S
     return None
 
 
+def _check_capture(doc: SpecDoc, diags: Diagnostics) -> None:
+    """Each capture mode at most once (the schema bounds sampling and the content-type lists)."""
+    options = (doc.spec.get("dataCaptureConfig") or {}).get("captureOptions") or []
+    seen: set[str] = set()
+    for i, option in enumerate(options):
+        mode = option.get("captureMode") if isinstance(option, dict) else None
+        if mode in seen:
+            diags.error(f"dataCaptureConfig.captureOptions lists captureMode {mode} twice; give each mode once",
+                        doc.doc.pos(("spec", "dataCaptureConfig", "captureOptions", i, "captureMode")))
+        elif mode:
+            seen.add(mode)
+
+
 def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None:
     """Every SageMaker limit an Endpoint document breaks beyond its schema."""
+    _check_capture(doc, diags)
     spec = doc.spec
     pos = doc.doc.pos
     variants = spec.get("productionVariants") or []
