@@ -3,7 +3,8 @@
 It copies the example stack to a temporary directory, starts the sandbox on 127.0.0.1
 with a compressed clock, and runs validate, plan and apply through create, a weight-only
 change, an instance-type change, a model change, out-of-band drift, a stale plan, a
-rollout SageMaker rolls back, and prune, showing each plan and checking that every apply
+rollout SageMaker rolls back, a guarded canary, Model Monitor (capture, a schedule, a
+definition change, a violation), and prune, showing each plan and checking that every apply
 converges (the next plan is empty). Nothing touches real AWS.
 """
 
@@ -57,7 +58,33 @@ spec:
       instanceType: ml.m5.large
       initialInstanceCount: 1
       initialVariantWeight: WEIGHT_B
-GUARD"""
+CAPTUREGUARD"""
+CAPTURE = """\
+  dataCaptureConfig:
+    initialSamplingPercentage: 20
+    destinationS3Uri: s3://ml-artifacts/churn/capture
+    captureOptions: [{captureMode: Input}, {captureMode: Output}]
+"""
+MONITOR = """\
+apiVersion: reconciler/v1
+kind: MonitoringSchedule
+name: churn-data-quality
+spec:
+  monitoringType: DataQuality
+  jobDefinition:
+    dataQualityAppSpecification:
+      imageUri: 156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer
+    dataQualityJobInput:
+      endpointInput: {endpointName: "${Endpoint.churn.name}", localPath: /opt/ml/processing/input}
+    dataQualityJobOutputConfig:
+      monitoringOutputs:
+        - s3Output: {s3Uri: s3://ml-artifacts/churn/monitoring, localPath: /opt/ml/processing/output}
+    jobResources:
+      clusterConfig: {instanceCount: 1, instanceType: ml.m5.xlarge, volumeSizeInGB: 20}
+    roleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+    stoppingCondition: {maxRuntimeInSeconds: MONITOR_RUNTIME}
+  scheduleConfig: {scheduleExpression: "cron(0 * ? * * *)"}
+"""
 GUARD = """\
   deploymentConfig:
     blueGreenUpdatePolicy:
@@ -125,7 +152,9 @@ class Story:
         self.endpoint = True
         self.autoscaled = False
         self.guarded = False
+        self.monitored = False
         self.state["FRAUD_TYPE"] = "ml.c5.xlarge"
+        self.state["MONITOR_RUNTIME"] = "1800"
         self.time_scale = 1.0
 
     def write(self) -> None:
@@ -134,8 +163,10 @@ class Story:
         (self.root / "stack.yaml").write_text(STACK)
         (self.root / "models.yaml").write_text(self._fill(MODELS))
         if self.endpoint:
-            text = self._fill(ENDPOINT).replace("GUARD", GUARD if self.guarded else "")
-            (self.root / "endpoint.yaml").write_text(text)
+            text = self._fill(ENDPOINT).replace("CAPTURE", CAPTURE if self.monitored else "")
+            (self.root / "endpoint.yaml").write_text(text.replace("GUARD", GUARD if self.guarded else ""))
+            if self.monitored:
+                (self.root / "monitoring.yaml").write_text(self._fill(MONITOR))
         if self.guarded:
             (self.root / "alarm.yaml").write_text(ALARM)
         if self.autoscaled:
@@ -350,12 +381,41 @@ def _run(s: Story, control: object) -> None:
     s.converged()
     control.set_time_scale(s.url, s.time_scale)  # type: ignore[attr-defined]
 
-    s.heading("10. Prune: the endpoint leaves the specs (the Stack has prune: true)")
-    s.endpoint = False
+    s.heading("10. Model Monitor: data capture and an hourly data-quality schedule")
+    s.monitored = True
+    s.write()
+    code, text = s.cli("apply", str(s.root), "--auto-approve")
+    steps = s.steps_of(text)
+    s.expect("capture rolls out with the endpoint's canary, then the job definition and the schedule",
+             code == 0 and steps[:2] == ["CreateEndpointConfig", "UpdateEndpoint"]
+             and steps[2:4] == ["CreateDataQualityJobDefinition", "CreateMonitoringSchedule"])
+    s.converged()
+    s.state.update(MONITOR_RUNTIME="1200")
     s.write()
     code, text = s.cli("plan", str(s.root))
-    s.expect("DeleteEndpoint before DeleteEndpointConfig", s.steps_of(text)[:2] == ["DeleteEndpoint",
-                                                                                     "DeleteEndpointConfig"])
+    s.expect("a definition change: new definition, the schedule pointed at it, the old one deleted",
+             s.steps_of(text) == ["CreateDataQualityJobDefinition", "UpdateMonitoringSchedule",
+                                  "DeleteDataQualityJobDefinition"])
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply succeeded", code == 0)
+    s.converged()
+    control.set_time_scale(s.url, 60.0)  # type: ignore[attr-defined]  # an hourly run a minute apart
+    control.next_monitoring_execution(s.url, "churn-data-quality", "CompletedWithViolations",  # type: ignore[attr-defined]
+                                      start_now=True)
+    control.advance_clock(s.url, 600)  # type: ignore[attr-defined]
+    s.out("  the next monitoring run finds violations (a feature drifted from its baseline)")
+    code, text = s.cli("drift", str(s.root))
+    s.expect("drift shows the violation as a note, not as drift (exit 0)",
+             code == 0 and "last execution CompletedWithViolations" in text)
+    control.set_time_scale(s.url, s.time_scale)  # type: ignore[attr-defined]
+
+    s.heading("11. Prune: the endpoint and its monitoring leave the specs (the Stack has prune: true)")
+    s.endpoint = s.monitored = False
+    s.write()
+    code, text = s.cli("plan", str(s.root))
+    s.expect("the schedule, then its definition, then the endpoint, then its config",
+             s.steps_of(text)[:4] == ["DeleteMonitoringSchedule", "DeleteDataQualityJobDefinition", "DeleteEndpoint",
+                                      "DeleteEndpointConfig"])
     code, _ = s.cli("apply", str(s.root), "--auto-approve")
     s.expect("apply succeeded", code == 0)
     s.converged()

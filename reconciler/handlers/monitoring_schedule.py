@@ -29,7 +29,6 @@ from reconciler.frozen import thaw
 from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned, View
 from reconciler.handlers.job_definition import ENDPOINT_TYPE, JOB_DEFINITION_TYPES, MONITORING_TYPES
 from reconciler.handlers.sagemaker_common import describe_into, find_by_name, read, run_simple
-from reconciler.hashing import content_hash
 from reconciler.resources import Desired, Live
 
 SCHEDULED, STOPPED, PENDING, FAILED = "Scheduled", "Stopped", "Pending", "Failed"
@@ -88,18 +87,14 @@ class MonitoringScheduleHandler(Handler):
         return describe_into(clients.sagemaker, "DescribeMonitoringSchedule", "MonitoringScheduleName", live)
 
     def comparable(self, live: Live) -> dict[str, Any] | None:
-        """Definition, schedule and status in spec form, with user tags; None when missing."""
+        """Definition, schedule and status in spec form, with user tags; None when missing. A Pending schedule
+        (settling from a create or update, under a minute) counts as the Scheduled it becomes: a saved plan is
+        refused as stale if it becomes anything else."""
         if live.data is None:
             return None
-        return schedule_view(live.data.get("MonitoringScheduleConfig"), live.data.get("MonitoringScheduleStatus"),
+        status = live.data.get("MonitoringScheduleStatus")
+        return schedule_view(live.data.get("MonitoringScheduleConfig"), SCHEDULED if status == PENDING else status,
                              tagmod.user_tags(live.tags))
-
-    def fingerprint(self, live: Live | None) -> str:
-        """As for any type, without the status: a Pending schedule settling to Scheduled is no change."""
-        if live is None:
-            return super().fingerprint(live)
-        state = {k: v for k, v in (self.comparable(live) or {}).items() if k != "status"}
-        return content_hash({"tags": tagmod.visible_tags(live.tags), "state": state})
 
     def status(self, live: Live | None) -> str | None:
         return (live.data or {}).get("MonitoringScheduleStatus") if live else None
@@ -149,8 +144,8 @@ class MonitoringScheduleHandler(Handler):
                 "monitoring schedules)")
 
     def assess(self, ctx: PlanContext, desired: Desired, live: Live | None) -> Assessment:
-        """Definition, schedule and status compared (a Pending schedule is compared with the status it is
-        settling to); a Failed schedule is replaced. None before when missing."""
+        """Definition, schedule and status compared (a Pending one as the Scheduled it settles to, with a
+        warning); a Failed schedule is replaced. None before when missing."""
         if live is None:
             return Assessment(None, desired.comparable)
         note = self.note(live)
@@ -166,12 +161,10 @@ class MonitoringScheduleHandler(Handler):
         if status == FAILED:
             reason = (live.data or {}).get("FailureReason") or "no reason given"
             return Assessment(before, after, failed=f"the schedule is Failed ({reason})")
-        compare = None
         if status == PENDING:
             ctx.warnings.append(f"{desired.address} is Pending; apply waits for it to settle and refuses the plan if "
                                 "the outcome differs from what was planned")
-            compare = ({**before, "status": after.get("status")}, after)
-        return Assessment(before, after, compare=compare, pending=self._bookkeeping(ctx, desired, live))
+        return Assessment(before, after, pending=self._bookkeeping(ctx, desired, live))
 
     def plan_steps(self, ctx: PlanContext, action: Action, desired: Desired, live: Live | None,
                    assessment: Assessment) -> Planned:
@@ -194,7 +187,7 @@ class MonitoringScheduleHandler(Handler):
             reason = assessment.failed if action is Action.replace else "new monitoring schedule"
             return Planned(reason or "", steps)
         assert live is not None
-        before, after = assessment.compare or (assessment.before, assessment.after)
+        before, after = assessment.before, assessment.after
         reasons: list[str] = []
         steps = []
         if any(before.get(k) != after.get(k) for k in CONFIG_KEYS):

@@ -160,7 +160,7 @@ def test_a_pending_schedule_whose_cron_changed_is_only_updated(tmp_path: Path) -
     p, _ = plan(_stack(tmp_path / "s", monitoring_doc(schedule=EVERY_6_HOURS)), recorded)
     assert operations(p) == ["UpdateMonitoringSchedule"]
     assert _change(p).reason == f"schedule {HOURLY} -> {EVERY_6_HOURS}"
-    assert _change(p).before["status"] == "Pending"  # shown as read
+    assert _change(p).before["status"] == "Scheduled"  # counted as what it settles to (with the warning)
     assert p.warnings == (PENDING_WARNING,)
 
 
@@ -182,9 +182,6 @@ def test_a_pending_schedule_that_settles_as_planned_keeps_the_plan_fresh(tmp_pat
     verify_fresh(p, recorded, ADDRESS)  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(strict=True, reason="the fingerprint of a schedule leaves its status out, so a Pending schedule "
-                                       "that settles to another status than the plan compared it with is not refused "
-                                       "(the Pending warning says it is)")
 def test_a_pending_schedule_that_settles_otherwise_than_planned_makes_the_plan_stale(tmp_path: Path) -> None:
     from reconciler.apply.applier import verify_fresh
 
@@ -199,9 +196,6 @@ def test_a_pending_schedule_that_settles_otherwise_than_planned_makes_the_plan_s
         verify_fresh(p, recorded, ADDRESS)  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(strict=True, reason="drift_labels compares live_hash (which counts the transient Pending status) "
-                                       "with the hashes of settled states, so a Pending schedule whose content is "
-                                       "what git wants is labelled drift")
 def test_an_update_whose_apply_was_killed_while_pending_is_pending_not_drift(tmp_path: Path) -> None:
     """Apply ran UpdateMonitoringSchedule and was killed while waiting for it to settle, before it recorded the
     hash: live is what git wants, only its record is old (as for an endpoint, see test_endpoint)."""
@@ -218,7 +212,7 @@ def test_an_update_whose_apply_was_killed_while_pending_is_pending_not_drift(tmp
 
 
 def test_the_same_killed_apply_once_settled_is_pending_not_drift(tmp_path: Path) -> None:
-    """The settled counterpart of the xfail above: passes today."""
+    """The settled counterpart of the Pending case above."""
     old_ds, recorded = _applied(tmp_path)
     root = _stack(tmp_path / "s", monitoring_doc(schedule=EVERY_6_HOURS))
     new = schedule_of(desired_of(root))

@@ -26,6 +26,18 @@ def _schedule(name: str) -> dict[str, object]:
     return boto3.client("sagemaker").describe_monitoring_schedule(MonitoringScheduleName=name)
 
 
+@pytest.fixture()
+def slow_clock(monitor_cli: Cli) -> Iterator[None]:
+    """Sandbox time at 60x wall time for one test, so a running execution lasts seconds."""
+    url = monitor_cli.sandbox.url
+    before = control.get_clock(url)["time_scale"]
+    control.set_time_scale(url, 60)
+    try:
+        yield
+    finally:
+        control.set_time_scale(url, before)
+
+
 def test_apply_creates_definitions_and_schedules_after_the_endpoint_and_converges(monitor_cli: Cli) -> None:
     steps = _steps(monitor_cli)
     operations = [op for op, _ in steps]
@@ -89,7 +101,7 @@ def test_status_stopped_in_git_stops_it(monitor_cli: Cli) -> None:
     assert _schedule("churn-data-quality")["MonitoringScheduleStatus"] == "Stopped"
 
 
-def test_a_violation_is_a_note_in_drift_not_drift(monitor_cli: Cli) -> None:
+def test_a_violation_is_a_note_in_drift_not_drift(monitor_cli: Cli, slow_clock: None) -> None:
     apply_ok(monitor_cli)
     control.next_monitoring_execution(monitor_cli.sandbox.url, "churn-data-quality", "CompletedWithViolations",
                                       start_now=True)
@@ -100,7 +112,7 @@ def test_a_violation_is_a_note_in_drift_not_drift(monitor_cli: Cli) -> None:
     assert "Note: endpoint/churn: data capture Started, sampling 20%" in drift.out
 
 
-def test_a_failed_execution_shows_its_reason_as_a_note(monitor_cli: Cli) -> None:
+def test_a_failed_execution_shows_its_reason_as_a_note(monitor_cli: Cli, slow_clock: None) -> None:
     apply_ok(monitor_cli)
     control.next_monitoring_execution(monitor_cli.sandbox.url, "churn-model-quality", "Failed",
                                       "Ground truth labels were not found.", start_now=True)
@@ -141,18 +153,6 @@ def test_removing_the_endpoint_deletes_its_schedules_then_definitions_then_the_e
     sm = boto3.client("sagemaker")
     assert sm.list_monitoring_schedules()["MonitoringScheduleSummaries"] == []
     assert sm.list_endpoints()["Endpoints"] == []
-
-
-@pytest.fixture()
-def slow_clock(monitor_cli: Cli) -> Iterator[None]:
-    """Sandbox time at 60x wall time for one test, so a running execution lasts seconds."""
-    url = monitor_cli.sandbox.url
-    before = control.get_clock(url)["time_scale"]
-    control.set_time_scale(url, 60)
-    try:
-        yield
-    finally:
-        control.set_time_scale(url, before)
 
 
 def test_apply_waits_for_a_running_execution_before_changing_its_schedule(monitor_cli: Cli, slow_clock: None) -> None:
