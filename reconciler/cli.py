@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -467,8 +468,8 @@ def _error_lines(exc: BaseException) -> list[str]:
     if isinstance(exc, SpecError):  # `file:line:col: message`; a problem with no place says what it is
         return [str(d) if d.position or d.severity.value != "error" else f"error: {d}"
                 for d in exc.diagnostics.sorted()]
-    if isinstance(exc, PlanError):
-        return [f"error: {m}" for m in exc.messages]
+    if isinstance(exc, PlanError):  # like a spec problem: `file:line:col: message` when it has a place
+        return [m if re.match(r"\S+:\d+:\d+: ", m) else f"error: {m}" for m in exc.messages]
     return [f"error: {describe_error(exc)}"]
 
 

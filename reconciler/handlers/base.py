@@ -98,9 +98,11 @@ class PlanContext(View):
     errors: list[str] = field(default_factory=list)  # live-state limits: the plan is refused
     notes: list[str] = field(default_factory=list)  # status worth showing that is not a change
 
-    def error(self, desired: Desired, message: str) -> None:
-        """A live-state limit `desired` breaks, at its document's position."""
-        self.errors.append(f"{desired.where}{desired.spec}: {message}")
+    def error(self, desired: Desired, message: str, at: str | None = None) -> None:
+        """A live-state limit `desired` breaks, at its document's position (or at `at`, the `file:line:col` of
+        the value concerned, which a kind records in `Desired.extra["positions"]`)."""
+        where = f"{at}: " if at else desired.where
+        self.errors.append(f"{where}{desired.spec}: {message}")
 
 
 @dataclass
@@ -351,10 +353,10 @@ class Handler(ABC):
         notes: list[str] = []
         if desired is not None and applied is not None and applied != desired.state_hash \
                 and self.live_hash(live) == desired.state_hash:
-            # Live is what git wants, only its record is old: an apply that was stopped after its change
-            # reached AWS and before it wrote the hash. Nobody changed it outside git.
-            notes.append("live already matches git; the last apply stopped before recording it, and apply "
-                         "records it")
+            # Live is what git wants, only its record is old: most often an apply stopped after its change
+            # reached AWS and before it wrote the hash (or a change outside git that happens to match git).
+            notes.append("live already matches git, only the record of the last apply is older (an apply stopped "
+                         "before recording it, or a change outside git that matches git); apply records it")
             return ["pending"], _with_reason(notes, change.reason)
         if applied is None:
             labels.append("drift")

@@ -132,11 +132,20 @@ class JobDefinitionHandler(ImmutableSageMakerHandler):
         name = endpoint_read(self.monitoring, thaw(desired.request))
         if name and Address(ENDPOINT_TYPE, name) not in ctx.desired:
             found = read(ctx.clients.sagemaker, "DescribeEndpoint", {"EndpointName": name})
-            if found is None:
-                ctx.error(desired, f"endpoint '{name}' read by {desired.spec} is neither an Endpoint document of this "
-                                   f"stack nor an endpoint in account {ctx.account} ({ctx.region}); define it, or "
-                                   "fix endpointInput.endpointName")
-            elif not (found.get("DataCaptureConfig") or {}).get("EnableCapture"):
+            capture = (found or {}).get("DataCaptureConfig") or {}
+            if found is None and live is None:
+                at = (desired.extra.get("positions") or {}).get("endpointName")
+                ctx.error(desired, f"endpoint '{name}' is neither an Endpoint document of this stack nor an endpoint "
+                                   f"in account {ctx.account} ({ctx.region}); define it, or fix "
+                                   "endpointInput.endpointName", at=at)
+            elif found is None:  # the definition exists: a live fact to act on, not a spec problem
+                ctx.warnings.append(f"{desired.address}: endpoint '{name}' (outside this stack) no longer exists, so "
+                                    "its monitoring executions fail")
+            elif not capture.get("EnableCapture"):
                 ctx.warnings.append(f"{desired.address}: endpoint '{name}' (outside this stack) does not capture "
                                     "data, so its monitoring jobs have nothing to read")
+            else:
+                ctx.notes.append(f"endpoint/{name}: data capture {capture.get('CaptureStatus')}, sampling "
+                                 f"{capture.get('CurrentSamplingPercentage')}% to {capture.get('DestinationS3Uri')} "
+                                 "(outside this stack; read by its monitoring schedules)")
         return super().assess(ctx, desired, live)

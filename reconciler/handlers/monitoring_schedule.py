@@ -191,17 +191,23 @@ class MonitoringScheduleHandler(Handler):
         reasons: list[str] = []
         steps = []
         if any(before.get(k) != after.get(k) for k in CONFIG_KEYS):
+            what = _config_reason(before, after)
             steps.append(Step("UpdateMonitoringSchedule", address,
                               {"MonitoringScheduleName": name,
                                "MonitoringScheduleConfig": request["MonitoringScheduleConfig"]},
-                              "point the schedule at its definition and schedule"))
-            reasons.append(_config_reason(before, after))
+                              f"update the schedule: {what}"))
+            reasons.append(what)
+        last = ((live.data or {}).get("LastMonitoringExecutionSummary") or {})
+        if steps and last.get("MonitoringExecutionStatus") in RUNNING_EXECUTION:
+            ctx.warnings.append(f"{address}: its last execution is {last.get('MonitoringExecutionStatus')}; apply "
+                                "waits for it to end before changing the schedule")
         if before.get("status") != after.get("status"):
             operation = "StartMonitoringSchedule" if want == SCHEDULED else "StopMonitoringSchedule"
             verb = "start" if want == SCHEDULED else "stop"
             steps.append(Step(operation, address, {"MonitoringScheduleName": name}, f"{verb} the schedule"))
+            outside = live.applied_hash == desired.state_hash  # git did not move: live did
             reasons.append(f"status {before.get('status')} -> {want}"
-                           + (" (stopped outside git: apply starts it again)" if want == SCHEDULED else ""))
+                           + (f" ({str(before.get('status')).lower()} outside git)" if outside else ""))
         if steps:
             last = steps[-1]
             steps[-1] = Step(last.operation, last.address, last.params, last.description,
@@ -226,7 +232,7 @@ class MonitoringScheduleHandler(Handler):
             text = str(data.get("MonitoringScheduleStatus"))
             last = data.get("LastMonitoringExecutionSummary") or {}
             if last.get("MonitoringExecutionStatus") in RUNNING_EXECUTION:
-                text += f"; last execution {execution_summary(last)}"
+                text = f"waiting: {text}, its last execution is {execution_summary(last)}"
             return text
 
         try:

@@ -101,7 +101,7 @@ def _warnings(warnings: Sequence[str]) -> list[str]:
 def _notes(notes: Sequence[str]) -> list[str]:
     if not notes:
         return []
-    return ["#### Notes", "", *(f"- Note: {_cell(n)}" for n in notes), ""]
+    return ["#### Notes", "", *(f"- {_cell(n)}" for n in notes), ""]
 
 
 def _finish(lines: list[str]) -> str:
@@ -122,7 +122,6 @@ def render_plan_markdown(plan: Plan) -> str:
         return _finish(lines)
 
     lines += [f"**{plan_summary(plan)}** {where}", ""]
-    lines += _notes(plan.notes)
     lines += _warnings(plan.warnings)
     if plan.changes:
         lines += ["| Action | Address | Spec | Reason |", "| --- | --- | --- | --- |"]
@@ -143,6 +142,7 @@ def render_plan_markdown(plan: Plan) -> str:
             description = f": {_cell(step.description)}" if step.description else ""
             lines.append(f"{index}. `{step.operation}` {_code(step.address)}{description}")
         lines.append("")
+    lines += _notes(plan.notes)  # status worth knowing, after what the change is
     lines += _orphans(plan)
     return _finish(lines)
 

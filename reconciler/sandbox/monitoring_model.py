@@ -20,7 +20,8 @@ SageMaker backend (``store_of``), so moto's reset forgets them.
   by MaxRuntimeInSeconds), then Completed unless the control route armed another
   end (CompletedWithViolations, or Failed with a FailureReason). An execution
   whose endpoint is gone (deleted, Deleting, or made after the due time) goes
-  Pending -> Failed with ``ENDPOINT_GONE``.
+  Pending -> Failed with ``ENDPOINT_GONE``. One execution at a time: a due time while the last
+  execution is still going is skipped (AWS's behaviour is unconfirmed).
 
 Everything is evaluated lazily (``advance``) against the sandbox clock by whoever
 reads monitoring state, under ``RUNTIME.lock``; each schedule keeps its last
@@ -503,6 +504,8 @@ def advance(backend: SageMakerModelBackend, schedule: Schedule, now: datetime) -
             schedule.status = schedule.after_pending
     if schedule.status == "Scheduled" and schedule.cursor is not None:
         for due in schedule.cadence.due_times(schedule.cursor, now, MAX_EXECUTIONS):
+            if schedule.executions and schedule.executions[-1].ended > due:
+                continue  # one execution at a time: a run still going skips this due time (unconfirmed on AWS)
             add_execution(backend, schedule, due)
         schedule.cursor = max(schedule.cursor, now)
 

@@ -97,12 +97,12 @@ def _schema_message(doc: Document, error: Any, diags: Diagnostics) -> None:
     if v == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         inside = f" in {where}" if path else ""
-        diags.error(f"missing required field '{missing}'{inside}", doc.pos(path))
+        diags.error(f"missing required field '{missing}'{inside}", doc.key_pos(path) if path else doc.pos(path))
         return
     if v == "enum":
         options = [str(o) for o in error.validator_value]
         if len(options) <= 8:
-            hint = ": one of " + ", ".join(options)
+            hint = _suggest(str(error.instance), options) + ": one of " + ", ".join(options)
         else:
             hint = _suggest(str(error.instance), options) or (
                 f" ({len(options)} allowed values; see `reconciler schema`)")
@@ -149,9 +149,13 @@ def _validate_schema(doc: Document, registry: Registry, kind: str, diags: Diagno
     before = len(diags.errors)
     seen: set[tuple[str, int, int, str]] = set()
     scratch = Diagnostics()
+    skip = _choice_mismatch(doc, registry, kind, scratch)  # one line, instead of one per member
     for error in errors:
+        if skip is not None and tuple(error.absolute_path)[:len(skip)] == skip:
+            continue
         for leaf in _leaf_errors(error):
             _schema_message(doc, leaf, scratch)
+    _drop_missing_suggested(scratch)
     for d in scratch.items:
         key = (d.position.file if d.position else "", d.position.line if d.position else 0,
                d.position.col if d.position else 0, d.message)
@@ -159,6 +163,51 @@ def _validate_schema(doc: Document, registry: Registry, kind: str, diags: Diagno
             seen.add(key)
             diags.items.append(d)
     return len(diags.errors) == before
+
+
+def _choice_mismatch(doc: Document, registry: Registry, kind: str, diags: Diagnostics) -> tuple[Any, ...] | None:
+    """For a kind whose spec member's shape another member chooses (a ChoiceSource): when the member's keys
+    are another choice's (monitoringType ModelBias over ModelExplainability members), one error at the
+    discriminator, and the member's path (whose own schema errors would only mislead); else None."""
+    from reconciler.aws.shapes import input_members, spec_name
+    from reconciler.spec.fragments import ChoiceSource
+
+    source = registry[kind].source
+    spec = doc.data.get("spec") if isinstance(doc.data, dict) else None
+    if not isinstance(source, ChoiceSource) or not isinstance(spec, dict):
+        return None
+    chosen, member = spec.get(source.discriminator), spec.get(source.member)
+    if not isinstance(member, dict) or not member or chosen not in {value for value, _ in source.choices}:
+        return None  # no member to judge, or a discriminator the schema reports as not one of its values
+    keys = {str(k) for k in member}
+    fits = {value: keys & {spec_name(m) for m in input_members(r.service, r.operation, omit=r.omit)}
+            for value, r in source.choices}
+    best = max(fits, key=lambda value: len(fits[value]))
+    own = fits[chosen]
+    if best == chosen or len(fits[best]) <= len(own) or len(fits[best] - own) < 1 or len(own) > len(keys) // 2:
+        return None
+    found = ", ".join(sorted(fits[best] - own)[:3])
+    diags.error(f"{source.discriminator} is {chosen!r}, but {source.member} has the members of {best} ({found}): "
+                f"set {source.discriminator}: {best}, or write {source.member} for {chosen}",
+                doc.pos(("spec", source.discriminator)))
+    return ("spec", source.member)
+
+
+def _drop_missing_suggested(diags: Diagnostics) -> None:
+    """A key that is the misspelling of a missing required one is one problem: keep the "unknown field ... (did
+    you mean 'x'?)" line, not also "missing required field 'x'" for the same mapping."""
+    suggested = set()
+    for d in diags.items:
+        match = re.match(r"unknown field '[^']*'(?: in (\S+))? \(did you mean '([^']+)'\?\)", d.message)
+        if match:
+            suggested.add((match.group(1) or "", match.group(2)))
+    kept = []
+    for d in diags.items:
+        match = re.fullmatch(r"missing required field '([^']+)'(?: in (\S+))?", d.message)
+        if match and (match.group(2) or "", match.group(1)) in suggested:
+            continue
+        kept.append(d)
+    diags.items[:] = kept
 
 
 _VALIDATORS: dict[tuple[int, str], Any] = {}

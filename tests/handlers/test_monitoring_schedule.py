@@ -124,10 +124,23 @@ def test_a_schedule_stopped_outside_git_is_started_again_and_is_drift(tmp_path: 
     [step] = p.steps
     assert thaw(step.params) == {"MonitoringScheduleName": NAME}
     assert thaw(step.tags) == {"reconciler:hash": schedule_of(ds).state_hash}
-    assert _change(p).reason == "status Stopped -> Scheduled (stopped outside git: apply starts it again)"
+    assert _change(p).reason == "status Stopped -> Scheduled (stopped outside git)"
     [entry] = report.entries
     assert (entry.address, entry.labels, entry.action) == (ADDRESS, ("drift",), "update")
     assert entry.reason.startswith("live changed outside git since it was applied")
+
+
+def test_a_schedule_git_stopped_and_then_wants_scheduled_again_is_not_said_to_be_changed_outside_git(
+        tmp_path: Path) -> None:
+    stopped = desired_of(_stack(tmp_path / "stopped", monitoring_doc(status="Stopped")))
+    recorded = Recorded()
+    record_applied_monitoring(recorded, stopped)
+    record_schedule(recorded, schedule_of(stopped), status="Stopped")
+    p, report = _plan_with_drift(_stack(tmp_path / "s", monitoring_doc()), recorded)
+    assert operations(p) == ["StartMonitoringSchedule"]
+    assert _change(p).reason == "status Stopped -> Scheduled"
+    [entry] = report.entries
+    assert entry.labels == ("pending",)
 
 
 def test_a_new_stopped_schedule_is_created_then_stopped(tmp_path: Path) -> None:

@@ -311,3 +311,28 @@ def test_a_malformed_reference_is_one_error_not_also_a_pattern_error(tmp_path: P
     _write(root, "e.yaml", CASES["misspelled reference attribute"][1])
     result = Cli(None, root)("validate", root)  # type: ignore[arg-type]
     assert result.code == 1 and len(result.err.strip().splitlines()) == 1, result.err
+
+
+def test_a_wrong_monitoring_type_is_one_error_at_monitoring_type(tmp_path: Path) -> None:
+    root = tmp_path / "specs"
+    _write(root, "mon.yaml", _monitor("ModelExplainability", app=", configUri: s3://b/a.json").replace(
+        "monitoringType: ModelExplainability", "monitoringType: ModelBias"))
+    result = Cli(None, root)("validate", root)  # type: ignore[arg-type]
+    assert result.code == 1
+    [line] = result.err.strip().splitlines()
+    assert line.endswith("mon.yaml:5:19: monitoringType is 'ModelBias', but jobDefinition has the members of "
+                         "ModelExplainability (modelExplainabilityAppSpecification, modelExplainabilityJobInput, "
+                         "modelExplainabilityJobOutputConfig): set monitoringType: ModelExplainability, or write "
+                         "jobDefinition for ModelBias")
+
+
+def test_an_endpoint_arn_where_its_name_is_read_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "specs"
+    endpoint = CAPTURELESS_ENDPOINT.replace("          productionVariants:", "          dataCaptureConfig: {"
+                                            "initialSamplingPercentage: 5, destinationS3Uri: s3://b/c, "
+                                            "captureOptions: [{captureMode: Input}]}\n          productionVariants:")
+    _write(root, "mon.yaml", _monitor(job_input="endpointInput: {endpointName: '${Endpoint.churn.arn}', "
+                                                "localPath: /in}", prefix=endpoint))
+    result = Cli(None, root)("validate", root)  # type: ignore[arg-type]
+    assert result.code == 1 and "endpointInput.endpointName takes the endpoint's name: write " \
+        "${Endpoint.churn.name}" in result.err

@@ -750,6 +750,21 @@ def test_next_execution_ends_as_told_and_can_start_now(sandbox: Sandbox, sm: Bas
         assert normal["MonitoringExecutionStatus"] == "Completed"
 
 
+def test_a_due_time_while_a_run_is_still_going_is_skipped(sandbox: Sandbox, sm: BaseClient) -> None:
+    """One execution of a schedule at a time: a run started just before the hour takes that hour's slot."""
+    endpoint = monitored_endpoint(sm)
+    with frozen(sandbox):
+        name = scheduled(sandbox, sm, inline(endpoint))
+        due = next_hour(sandbox)
+        control.advance_clock(sandbox.url, (due - sandbox_now(sandbox)).total_seconds() - 60)
+        control.next_monitoring_execution(sandbox.url, name, "Completed", start_now=True)
+        advance_past(sandbox, due, EXECUTION_SECONDS)
+        [run] = executions(sm, name)
+        assert as_utc(run["ScheduledTime"]) < due
+        advance_past(sandbox, due + timedelta(hours=1), EXECUTION_SECONDS)
+        assert [as_utc(r["ScheduledTime"]) for r in executions(sm, name)][1:] == [due + timedelta(hours=1)]
+
+
 def test_start_now_on_a_pending_schedule_starts_when_it_is_scheduled(sandbox: Sandbox, sm: BaseClient) -> None:
     endpoint = monitored_endpoint(sm)
     with frozen(sandbox):

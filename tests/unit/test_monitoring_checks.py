@@ -101,13 +101,19 @@ def test_the_runtime_fits_the_frequency_by_monitoring_type(tmp_path: Path, monit
 
 def test_each_type_has_its_own_branch_and_another_types_member_gets_a_suggestion(tmp_path: Path) -> None:
     text = monitor("ModelExplainability", 1800).replace("modelExplainabilityJobInput", "modelBiasJobInput")
-    assert errors(tmp_path, text) == [
+    assert errors(tmp_path, text) == [  # one problem, one line (not also "missing modelExplainabilityJobInput")
         "unknown field 'modelBiasJobInput' in spec.jobDefinition (did you mean 'modelExplainabilityJobInput'?)",
-        "missing required field 'modelExplainabilityJobInput' in spec.jobDefinition",
     ]
+    # the wrong monitoringType for a whole definition: one line at monitoringType, not one per member
+    wrong = monitor("ModelExplainability", 1800).replace("monitoringType: ModelExplainability",
+                                                         "monitoringType: ModelBias")
+    assert errors(tmp_path, wrong) == [
+        "monitoringType is 'ModelBias', but jobDefinition has the members of ModelExplainability "
+        "(modelExplainabilityAppSpecification, modelExplainabilityJobInput, modelExplainabilityJobOutputConfig): set "
+        "monitoringType: ModelExplainability, or write jobDefinition for ModelBias"]
     assert errors(tmp_path, monitor("DataQuality", 60).replace("DataQuality\n", "DataQualty\n", 1)) == [
-        "spec.monitoringType: 'DataQualty' is not a valid value: one of DataQuality, ModelQuality, ModelBias, "
-        "ModelExplainability"]
+        "spec.monitoringType: 'DataQualty' is not a valid value (did you mean 'DataQuality'?): one of DataQuality, "
+        "ModelQuality, ModelBias, ModelExplainability"]
 
 
 def test_a_document_expands_into_its_job_definition_and_a_schedule_pointing_at_it(tmp_path: Path) -> None:

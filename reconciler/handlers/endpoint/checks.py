@@ -35,7 +35,8 @@ def check_alarms(ctx: PlanContext, desired: Desired) -> set[str]:
     for name in outside:
         if name not in found_names:
             ctx.error(desired, f"rollback alarm '{name}' is neither an Alarm document of this stack nor an alarm in "
-                               "the account; define it as an Alarm or fix its name")
+                               "the account; define it as an Alarm or fix its name",
+                      at=(desired.extra.get("positions") or {}).get(f"alarm:{name}"))
     return alarming
 
 

@@ -71,6 +71,10 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     }
     if deployment:
         extra["deploymentConfig"] = to_api(deployment, deployment_config_shape())
+        alarms = (deployment.get("autoRollbackConfiguration") or {}).get("alarms") or []
+        extra["positions"] = {f"alarm:{a.get('alarmName')}": str(doc.doc.pos(
+            ("spec", "deploymentConfig", "autoRollbackConfiguration", "alarms", i, "alarmName")))
+            for i, a in enumerate(alarms)}
     endpoint = desired(doc, Address(ENDPOINT_TYPE, doc.name),
                        {"EndpointName": doc.name, "EndpointConfigName": config_name}, endpoint_comparable, tags,
                        extra=extra)

@@ -137,6 +137,10 @@ def _check_input(doc: SpecDoc, diags: Diagnostics, monitoring: MonitoringType, j
         return
     name = str(endpoint.get("endpointName", ""))
     match = REFERENCE.fullmatch(name)
+    if match and match.group(3) == "arn":
+        diags.error(f"endpointInput.endpointName takes the endpoint's name: write ${{{match.group(1)}."
+                    f"{match.group(2)}.name}}", doc.doc.pos((*path, "endpointInput", "endpointName")))
+        return
     target = docs.get(f"{match.group(1)}/{match.group(2)}") if match else docs.get(f"Endpoint/{name}")
     if target is None or target.kind != "Endpoint":
         return  # outside the stack: it must exist in the account (checked at plan time)

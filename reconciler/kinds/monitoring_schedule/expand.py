@@ -39,9 +39,11 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     job = to_api(spec["jobDefinition"], operation_input("sagemaker", monitoring.create_operation))
     name = ctx.content_name(definition_key(doc), doc.name, handler.normalized(job))
     tags = ctx.user_tags(doc)
+    endpoint_path = ("spec", "jobDefinition", monitoring.spec_member("JobInput"), "endpointInput", "endpointName")
     definition = desired(doc, Address(handler.type, name), {"JobDefinitionName": name, **job},
                          handler.comparable_of(job, tags), tags, state_hash=content_hash({"name": name, "tags": tags}),
-                         adopt_key=definition_key(doc))
+                         adopt_key=definition_key(doc), extra={"positions": {"endpointName": str(doc.doc.pos(
+                             endpoint_path))}})
     config: dict[str, Any] = {"MonitoringJobDefinitionName": name, "MonitoringType": monitoring.name}
     if "scheduleConfig" in spec:
         wrapped = to_api({"monitoringScheduleConfig": {"scheduleConfig": spec["scheduleConfig"]}},
