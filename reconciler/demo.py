@@ -406,7 +406,7 @@ def _run(s: Story, control: object) -> None:
     s.out("  the next monitoring run finds violations (a feature drifted from its baseline)")
     code, text = s.cli("drift", str(s.root))
     s.expect("drift shows the violation as a note, not as drift (exit 0)",
-             code == 0 and "last execution CompletedWithViolations" in text)
+             code == 0 and "CompletedWithViolations (scheduled" in text)
     control.set_time_scale(s.url, s.time_scale)  # type: ignore[attr-defined]
 
     s.heading("11. Prune: the endpoint and its monitoring leave the specs (the Stack has prune: true)")

@@ -33,6 +33,8 @@ from reconciler.resources import Desired, Live
 
 SCHEDULED, STOPPED, PENDING, FAILED = "Scheduled", "Stopped", "Pending", "Failed"
 RUNNING_EXECUTION = frozenset({"Pending", "InProgress", "Stopping"})
+ATTENTION = frozenset({"CompletedWithViolations", "Failed"})  # execution outcomes a note keeps in view
+RECENT_EXECUTIONS = 24  # how far back a note looks for one: a day of hourly runs (one ListMonitoringExecutions)
 SETTLE_TIMEOUT = 600.0  # Pending lasts under a minute (the SDK waits up to 3)
 EXECUTION_TIMEOUT = 3 * 3600.0  # a monitoring job runs at most its MaxRuntimeInSeconds (an hour, typically)
 CONFIG_KEYS = ("monitoringType", "jobDefinitionName", "scheduleConfig")
@@ -126,11 +128,23 @@ class MonitoringScheduleHandler(Handler):
         return desired is not None and bool(self.uses(view, desired, None) & set(view.live))
 
     # --- planning ----------------------------------------------------------------------
-    def note(self, live: Live) -> str | None:
+    def note(self, clients: Any, live: Live) -> str | None:
+        """The last execution; when it went well, also the latest of the last day's runs that did not (a violation
+        an hour ago must not vanish behind the clean run that followed it)."""
         summary = (live.data or {}).get("LastMonitoringExecutionSummary")
         if not summary:
             return None
-        return f"{live.address}: last execution {execution_summary(summary)}"
+        text = f"{live.address}: last execution {execution_summary(summary)}"
+        if summary.get("MonitoringExecutionStatus") in ATTENTION:
+            return text
+        page = call(clients.sagemaker, "ListMonitoringExecutions", {
+            "MonitoringScheduleName": live.address.name, "SortBy": "ScheduledTime", "SortOrder": "Descending",
+            "MaxResults": RECENT_EXECUTIONS})
+        worse = next((e for e in page.get("MonitoringExecutionSummaries") or []
+                      if e.get("MonitoringExecutionStatus") in ATTENTION), None)
+        if worse is not None:
+            text += f"; the latest that needs attention: {execution_summary(worse)}"
+        return text
 
     def capture_note(self, ctx: PlanContext, desired: Desired) -> str | None:
         """The data capture of the endpoint the schedule reads (status, sampling), when the plan read it."""
@@ -148,7 +162,7 @@ class MonitoringScheduleHandler(Handler):
         warning); a Failed schedule is replaced. None before when missing."""
         if live is None:
             return Assessment(None, desired.comparable)
-        note = self.note(live)
+        note = self.note(ctx.clients, live)
         if note:
             ctx.notes.append(note)
         capture = self.capture_note(ctx, desired)

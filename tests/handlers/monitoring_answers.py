@@ -178,10 +178,18 @@ def monitoring_schedule(d: Desired, *, status: str | None = None, last: dict[str
     return {**data, **fields}
 
 
-def record_schedule(recorded: Recorded, d: Desired, **answer: Any) -> None:
-    """Record (or override) the DescribeMonitoringSchedule answer of `d`: see `monitoring_schedule`."""
+def record_schedule(recorded: Recorded, d: Desired, *, history: list[dict[str, Any]] | None = None,
+                    **answer: Any) -> None:
+    """Record (or override) the DescribeMonitoringSchedule answer of `d` (see `monitoring_schedule`) and, when its
+    last execution went well, the ListMonitoringExecutions the planner then reads: `history` (newest first;
+    default just that last execution)."""
     recorded.add("sagemaker", "DescribeMonitoringSchedule", {"MonitoringScheduleName": d.address.name},
                  monitoring_schedule(d, **answer))
+    last = answer.get("last")
+    if last is not None:
+        recorded.add("sagemaker", "ListMonitoringExecutions", {
+            "MonitoringScheduleName": d.address.name, "SortBy": "ScheduledTime", "SortOrder": "Descending",
+            "MaxResults": 24}, {"MonitoringExecutionSummaries": history if history is not None else [last]})
 
 
 def record_definition(recorded: Recorded, d: Desired, **fields: Any) -> None:

@@ -3,6 +3,7 @@ recorded SageMaker responses in, change, steps, warnings and notes out (and drif
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from tests.handlers.monitoring_answers import (
     EVERY_6_HOURS,
     HOURLY,
     MONITORING_RESOURCE_TYPES,
+    SCHEDULED_AT,
     TYPES,
     absent_monitoring,
     captured_endpoint_doc,
@@ -291,6 +293,19 @@ def test_a_failed_last_execution_is_a_note_with_its_reason(tmp_path: Path) -> No
     assert operations(p) == ["UpdateMonitoringSchedule"] and [c.address for c in p.changes] == [ADDRESS]
     assert _change(p).reason == f"schedule {HOURLY} -> {EVERY_6_HOURS}"  # the execution is not a reason
     assert p.notes == (note,) and note in report.notes
+
+
+def test_a_violation_before_the_last_clean_run_stays_in_the_note(tmp_path: Path) -> None:
+    ds, recorded = _applied(tmp_path)
+    d = schedule_of(ds)
+    clean = execution(d, "Completed", scheduled=SCHEDULED_AT + dt.timedelta(hours=1))
+    older = execution(d, "Failed", failure="old", scheduled=SCHEDULED_AT - dt.timedelta(hours=1))
+    history = [clean, execution(d, "CompletedWithViolations"), older]
+    record_schedule(recorded, d, last=clean, history=history)
+    p, report = _plan_with_drift(tmp_path / "applied", recorded)
+    assert p.notes == (f"{ADDRESS}: last execution Completed (scheduled 2026-11-01T12:00:00Z); the latest that needs "
+                       "attention: CompletedWithViolations (scheduled 2026-11-01T11:00:00Z)",)
+    assert report.entries == ()
 
 
 def test_a_running_execution_is_a_note_and_the_schedule_is_still_planned(tmp_path: Path) -> None:
