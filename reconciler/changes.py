@@ -37,11 +37,15 @@ class Change:
     before: Mapping[str, Any] | None = None
     after: Mapping[str, Any] | None = None
     replaces: str | None = None  # for `replace`: the superseded resource address
+    # How the handler words what differs, one line each ("~ step Train: ..."), shown instead of the
+    # field-by-field diff of before/after (which stay, for machines); empty: the field diff is shown.
+    details: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "action", Action(self.action))
         object.__setattr__(self, "before", freeze(self.before))
         object.__setattr__(self, "after", freeze(self.after))
+        object.__setattr__(self, "details", tuple(self.details))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -54,6 +58,8 @@ class Change:
         }
         if self.replaces:
             out["replaces"] = self.replaces
+        if self.details:
+            out["details"] = list(self.details)
         return out
 
     @classmethod
@@ -66,6 +72,7 @@ class Change:
             before=data.get("before"),
             after=data.get("after"),
             replaces=data.get("replaces"),
+            details=tuple(data.get("details") or ()),
         )
 
 

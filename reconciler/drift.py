@@ -22,7 +22,7 @@ def drift_report(plan: Plan, snap: Snapshot) -> DriftReport:
     for change in plan.changes:
         labels, reason = handler_for(Address.parse(change.address).type).drift_labels(view, change)
         entries.append(DriftEntry(change.address, change.spec, tuple(labels), change.action.value, reason,
-                                  thaw(change.before), thaw(change.after)))
+                                  thaw(change.before), thaw(change.after), change.details))
     for orphan in plan.orphans:
         entries.append(DriftEntry(orphan.address, orphan.spec, ("pending",), None,
                                   f"{orphan.spec} was removed from the specs; kept because the Stack has prune: false "

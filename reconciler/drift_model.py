@@ -28,11 +28,13 @@ class DriftEntry:
     reason: str
     live: Mapping[str, Any] | None = None  # comparable live state (None: absent)
     desired: Mapping[str, Any] | None = None  # comparable desired state (None: to delete)
+    details: tuple[str, ...] = ()  # the handler's own lines for what differs (see Change.details)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "labels", tuple(self.labels))
         object.__setattr__(self, "live", freeze(self.live))
         object.__setattr__(self, "desired", freeze(self.desired))
+        object.__setattr__(self, "details", tuple(self.details))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -43,6 +45,7 @@ class DriftEntry:
             "reason": self.reason,
             "live": thaw(self.live),
             "desired": thaw(self.desired),
+            **({"details": list(self.details)} if self.details else {}),
         }
 
 

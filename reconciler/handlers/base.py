@@ -143,6 +143,7 @@ class Planned:
     steps: list[Step] = field(default_factory=list)
     pre: list[Step] = field(default_factory=list)
     post: list[Step] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # what differs in the handler's words (Change.details)
 
 
 @dataclass

@@ -63,10 +63,13 @@ def load_stack(root: Path) -> StackSpec:
     return _load_stack(root, registry())
 
 
-def expand(stack: StackSpec, region: str, account: str, adopted: Mapping[str, str] | None = None) -> list[Desired]:
+def expand(stack: StackSpec, region: str, account: str, adopted: Mapping[str, str] | None = None, *,
+           clients: Any = None, lookups: dict[str, Any] | None = None, notes: list[str] | None = None) -> list[Desired]:
     """Desired resources in dependency order (references resolved before their users); `adopted` names
-    existing resources to use instead of content-addressed names (see `adoptions`)."""
-    ctx = ExpandContext(stack, region, account, adopted=dict(adopted or {}))
+    existing resources to use instead of content-addressed names (see `adoptions`). `clients` (read-only)
+    resolve what documents name by live facts, read once into `lookups`; their notes go to `notes`."""
+    ctx = ExpandContext(stack, region, account, adopted=dict(adopted or {}), clients=clients,
+                        lookups=lookups if lookups is not None else {}, notes=notes if notes is not None else [])
     out: list[Desired] = []
     for address in stack.order:
         doc = stack.get(address)

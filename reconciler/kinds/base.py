@@ -31,6 +31,12 @@ class ExpandContext:
     # Existing AWS names to use instead of content-addressed ones (adoption of a live resource with the
     # same content): `Kind/name` for a document's own resource, `Kind/name#part` for another it owns.
     adopted: Mapping[str, str] = field(default_factory=dict)
+    # Read-only clients for what a document names by a live fact (the latest approved version of a model
+    # package group); None offline. What was read is kept in `lookups` across the expansions of one plan,
+    # and what is worth showing goes to `notes`.
+    clients: Any = None
+    lookups: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def resolve(self, kind: str, name: str, attr: str) -> str:
         address = f"{kind}/{name}"
@@ -48,6 +54,16 @@ class ExpandContext:
         from reconciler.spec.naming import HASH_LEN
 
         return self.adopted.get(key) or f"{base}-{content_hash(content, HASH_LEN)}"
+
+    def lookup(self, key: str, read: Any) -> Any:
+        """`read(clients)` once per plan (kept under `key`); PlanError when there are no clients (offline)."""
+        if key not in self.lookups:
+            if self.clients is None:
+                from reconciler.errors import PlanError
+
+                raise PlanError([f"{key}: resolving this needs AWS (a plan), not an offline expansion"])
+            self.lookups[key] = read(self.clients)
+        return self.lookups[key]
 
     def define(self, doc: SpecDoc, name: str, arn: str) -> None:
         """Record the AWS name and ARN a document's references resolve to."""

@@ -8,6 +8,7 @@ document name and a content hash of the normalized request) and `tags`. Checks: 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from reconciler.addressing import Address
@@ -29,11 +30,30 @@ ENV_MAX_TOTAL = 32 * 1024
 
 HANDLER = ModelHandler()
 
+LATEST_APPROVED = "latestApproved"
+
 SOURCE = KindSource(
     service="sagemaker",
     operation="CreateModel",
     omit=("ModelName", "Tags"),
-    extensions=(),
+    extensions=(
+        ("modelPackage", MappingProxyType({
+            "type": "object",
+            "description": (
+                "Deploy a version from the model registry instead of containers: group (a "
+                "ModelPackageGroup's name) and version (a number, or latestApproved, the default)."
+            ),
+            "properties": {
+                "group": {"type": "string", "minLength": 1, "description": "The model package group."},
+                "version": {
+                    "description": "latestApproved (resolved when planning, then pinned in the plan) or a version.",
+                    "anyOf": [{"const": LATEST_APPROVED}, {"type": "integer", "minimum": 1}],
+                },
+            },
+            "required": ["group"],
+            "additionalProperties": False,
+        })),
+    ),
     description=(
         "A SageMaker model: the CreateModel request in lowerCamelCase, without modelName "
         "(derived from the document name and a content hash) and tags (use the document's tags)."
@@ -43,7 +63,11 @@ SOURCE = KindSource(
 
 def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     spec = substitute(doc.spec, ctx.resolve)
+    package = spec.pop("modelPackage", None)
     request = to_api(spec, operation_input("sagemaker", "CreateModel"))
+    if package is not None:
+        arn = registry_version(ctx, doc, str(package["group"]), package.get("version", LATEST_APPROVED))
+        request["PrimaryContainer"] = {"ModelPackageName": arn}
     name = ctx.content_name(doc.address, doc.name, HANDLER.normalized(request))
     ctx.define(doc, name, ctx.arn("model", name))
     tags = ctx.user_tags(doc)
@@ -53,14 +77,67 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
                     state_hash=state, adopt_key=doc.address)]
 
 
+def registry_version(ctx: ExpandContext, doc: SpecDoc, group: str, version: Any) -> str:
+    """The ARN of the model package `version` (a number, or latestApproved) of `group`, read once per plan
+    and pinned in it; a plan error at the document when there is none (or it is not approved)."""
+    from reconciler.errors import PlanError
+    from reconciler.handlers.sagemaker_common import read
+
+    where = f"{doc.doc.pos(('spec', 'modelPackage'))}: {doc.address}"
+
+    def latest(clients: Any) -> dict[str, Any] | None:
+        page = clients.sagemaker.list_model_packages(ModelPackageGroupName=group, ModelApprovalStatus="Approved",
+                                                     SortBy="CreationTime", SortOrder="Descending", MaxResults=1)
+        found = page.get("ModelPackageSummaryList") or []
+        return read(clients.sagemaker, "DescribeModelPackage", {"ModelPackageName": found[0]["ModelPackageArn"]}) \
+            if found else None
+
+    def pinned(clients: Any) -> dict[str, Any] | None:
+        arn = f"arn:aws:sagemaker:{ctx.region}:{ctx.account}:model-package/{group}/{version}"
+        return read(clients.sagemaker, "DescribeModelPackage", {"ModelPackageName": arn})
+
+    if version == LATEST_APPROVED:
+        try:
+            package = ctx.lookup(f"model-package/{group}/{LATEST_APPROVED}", latest)
+        except Exception as exc:
+            if isinstance(exc, PlanError):
+                raise
+            from reconciler.aws.errors import describe_error
+
+            raise PlanError([f"{where}: cannot read model package group {group!r}: {describe_error(exc)}"]) from None
+        if package is None:
+            raise PlanError([f"{where}: model package group {group!r} has no approved version to deploy "
+                             "(latestApproved); approve one (UpdateModelPackage ModelApprovalStatus=Approved), or pin "
+                             "a version"])
+    else:
+        package = ctx.lookup(f"model-package/{group}/{version}", pinned)
+        if package is None:
+            raise PlanError([f"{where}: model package group {group!r} has no version {version}"])
+        if package.get("ModelApprovalStatus") != "Approved":
+            raise PlanError([f"{where}: version {version} of model package group {group!r} is "
+                             f"{package.get('ModelApprovalStatus')}, not Approved; SageMaker deploys approved "
+                             "versions"])
+    when = package.get("LastModifiedTime") or package.get("CreationTime")
+    shown = f"version {package.get('ModelPackageVersion')}"
+    if hasattr(when, "strftime") and version == LATEST_APPROVED:
+        shown += f" (approved {when:%Y-%m-%d})"
+    ctx.notes.append(f"{doc.address}: modelPackage {group} {version} -> {shown}")
+    return str(package["ModelPackageArn"])
+
+
 def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None:
     spec = doc.spec
     has_primary = "primaryContainer" in spec
     containers = spec.get("containers") or []
+    if "modelPackage" in spec:
+        if has_primary or containers:
+            diags.error("a Model deploys either a modelPackage or its own containers (primaryContainer, containers), "
+                        "not both", doc.doc.pos(("spec", "modelPackage")))
+        return
     if has_primary and containers:
         diags.error("set either primaryContainer or containers, not both", doc.doc.pos(("spec", "containers")))
     if not has_primary and not containers:
-        diags.error("a Model needs primaryContainer or containers", doc.doc.pos(("spec",)))
+        diags.error("a Model needs primaryContainer, containers or modelPackage", doc.doc.pos(("spec",)))
     total = 0
     all_containers: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     if has_primary:

@@ -58,6 +58,7 @@ class Snapshot:
     desired: dict[Address, Desired]
     live: dict[Address, Live]
     adopted: tuple[Address, ...] = ()  # live resources used under their own names (see kinds.adoptions)
+    notes: tuple[str, ...] = ()  # what expansion resolved from live facts (a model package version)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -109,7 +110,9 @@ def read_snapshot(stack: StackSpec, clients: ReadClients) -> Snapshot:
     if guard and guard != account:
         raise PlanError([f"the Stack is pinned to account {guard} (accountId) but the credentials are for "
                          f"account {account}; nothing was read or changed"])
-    desired_list = expand(stack, clients.region, account)
+    lookups: dict[str, Any] = {}
+    notes: list[str] = []
+    desired_list = expand(stack, clients.region, account, clients=clients, lookups=lookups, notes=notes)
     desired = {d.address: d for d in desired_list}
     live = discover_owned(clients, stack.stack.name)
     _probe(stack, clients, desired, live, set())
@@ -129,10 +132,12 @@ def read_snapshot(stack: StackSpec, clients: ReadClients) -> Snapshot:
         if all(adopted.get(key) == address for key, address in found.items()):
             break
         adopted.update(found)
-        desired_list = expand(stack, clients.region, account, {key: a.name for key, a in adopted.items()})
+        desired_list = expand(stack, clients.region, account, {key: a.name for key, a in adopted.items()},
+                              clients=clients, lookups=lookups)
         snapshot.desired = desired = {d.address: d for d in desired_list}
         _probe(stack, clients, desired, live, set(adopted.values()))
     snapshot.adopted = tuple(sorted(set(adopted.values())))
+    snapshot.notes = tuple(dict.fromkeys(notes))
     return snapshot
 
 
@@ -255,7 +260,8 @@ def _plan_desired(ctx: PlanContext, handler: Handler, desired: Desired, live: Li
     if supersedes is not None:
         before = handler.comparable(ctx.describe(supersedes))
         reason, replaces = _what_changed(before, after), str(supersedes.address)
-    change = Change(str(desired.address), desired.spec, action, reason, before, after, replaces=replaces)
+    change = Change(str(desired.address), desired.spec, action, reason, before, after, replaces=replaces,
+                    details=tuple(planned.details))
     protected = desired.protect or (live is not None and tagmod.PROTECT in live.tags)
     if action is Action.replace and not replaces and protected:
         ctx.errors.append(_protected(desired.position, desired.address, desired.spec, "replace"))
@@ -286,6 +292,7 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
     relations.keep_used(ctx, candidates)
     predecessors = _predecessors(snap, candidates)
 
+    ctx.notes.extend(snap.notes)
     for address in snap.adopted:
         desired, lv = snap.desired.get(address), snap.live.get(address)
         if desired is not None and lv is not None and lv.applied_hash != desired.state_hash:

@@ -18,6 +18,7 @@ __all__ = [
     "VALUE_WIDTH",
     "FieldDiff",
     "FieldLine",
+    "detail_lines",
     "diff_field_lines",
     "field_diffs",
     "format_value",
@@ -55,6 +56,12 @@ def diff_field_lines(diffs: Iterable[FieldDiff], limit: int | None = None) -> li
             lines.append(FieldLine("-", f"{diff.path}: {format_value(diff.old)}"))
         else:
             lines.append(FieldLine("~", f"{diff.path}: {format_value(diff.old)} -> {format_value(diff.new)}"))
+    return _cap(lines, limit, "change")
+
+
+def detail_lines(details: Iterable[str], limit: int | None = None) -> list[FieldLine]:
+    """A handler's own lines (`+ step Evaluate (Processing)`): the sign is the first character."""
+    lines = [FieldLine(d[0], d[2:]) if d[:1] in "+-~" and d[1:2] == " " else FieldLine("~", d) for d in details]
     return _cap(lines, limit, "change")
 
 

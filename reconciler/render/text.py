@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from reconciler.drift_model import DriftEntry, DriftReport
 from reconciler.plan.model import Action, Change, Plan, Step
-from reconciler.render.delta import FieldLine, diff_field_lines, field_diffs, state_field_lines
+from reconciler.render.delta import FieldLine, detail_lines, diff_field_lines, field_diffs, state_field_lines
 
 CREATE_FIELD_LIMIT = 15  # leaf fields shown for a create before "... N more fields"
 DIFF_LINE_LIMIT = 50  # field changes shown for an update/replace before eliding
@@ -100,6 +100,8 @@ def change_fields(change: Change, create_limit: int | None, diff_limit: int | No
     """The field lines shown under a change: leaves for a create, the diff for update/replace."""
     if change.action is Action.delete:
         return []
+    if change.details:
+        return detail_lines(change.details, diff_limit)
     if change.action is Action.create or change.before is None:
         return state_field_lines(change.after, create_limit)
     return diff_field_lines(field_diffs(change.before, change.after), diff_limit)
@@ -227,6 +229,8 @@ def entry_fields(entry: DriftEntry, limit: int | None) -> list[FieldLine]:
     """The diff live -> desired; nothing when either side is absent (a create or delete)."""
     if entry.live is None or entry.desired is None:
         return []
+    if entry.details:
+        return detail_lines(entry.details, limit)
     return diff_field_lines(field_diffs(entry.live, entry.desired), limit)
 
 

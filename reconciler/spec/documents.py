@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.diagnostics import Diagnostics
+from reconciler.diagnostics import Diagnostics, Position
 from reconciler.spec.loader import Document
 
 
@@ -26,10 +26,28 @@ class SpecDoc:
     doc: Document
     schema_ok: bool = True
     protect: bool = False
+    # Parts of `spec` read from elsewhere (a pipeline's definitionFile): spec path -> (the document they
+    # came from, their path in it), so a problem inside them is reported where it is written.
+    grafts: dict[tuple[Any, ...], tuple[Document, tuple[Any, ...]]] = field(default_factory=dict)
 
     @property
     def address(self) -> str:
         return f"{self.kind}/{self.name}"
+
+    def pos(self, path: tuple[Any, ...]) -> Position:
+        """Where the value at `path` (from the document's root: `("spec", ...)`) is written."""
+        for prefix, (source, base) in sorted(self.grafts.items(), key=lambda item: -len(item[0])):
+            if path[: len(prefix)] == prefix:
+                return source.pos((*base, *path[len(prefix):]))
+        return self.doc.pos(path)
+
+    def graft(self, path: tuple[Any, ...], value: Any, source: Document, base: tuple[Any, ...] = ()) -> None:
+        """Put `value` (read from `source` at `base`) into the spec at `path` (which starts with "spec")."""
+        node: Any = self.spec
+        for key in path[1:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+        self.grafts[path] = (source, base)
 
 
 @dataclass

@@ -64,19 +64,21 @@ class KindSource:
     """A generated kind: an operation's input shape, minus ``omit``, plus ``extensions`` and ``nested``.
 
     ``omit`` holds API (CamelCase) member names; ``extensions`` maps lowerCamelCase spec keys to
-    their sources, in the order they are documented; ``nested`` extends structures inside the shape.
+    their sources (a ``MemberSource``, or a hand-written JSON Schema for a member botocore has no
+    shape for, such as a pipeline definition given as YAML), in the order they are documented;
+    ``nested`` extends structures inside the shape.
     """
 
     service: str
     operation: str
     omit: tuple[str, ...]
-    extensions: tuple[tuple[str, MemberSource], ...]
+    extensions: tuple[tuple[str, MemberSource | Mapping[str, Any]], ...]  # generated, or a hand-written schema
     description: str
     nested: tuple[NestedExtension, ...] = ()
 
     def services(self) -> tuple[str, ...]:
         """The botocore services this kind's schema draws shapes from, in order of first use."""
-        found = [self.service, *(source.service for _, source in self.extensions)]
+        found = [self.service, *(source.service for _, source in self.extensions if isinstance(source, MemberSource))]
         found += [request.service for extension in self.nested for request in extension.requests]
         return tuple(dict.fromkeys(found))
 

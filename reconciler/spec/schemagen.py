@@ -341,10 +341,13 @@ class _Builder:
         for key, extension in source.extensions:
             if key in schema["properties"]:
                 raise ValueError(f"{kind}: extension {key!r} collides with a member of {shape.name}")
-            schema["properties"][key] = {
-                **self._ref(_member_shape(extension), extension.service),
-                "description": extension.description,
-            }
+            if isinstance(extension, MemberSource):
+                schema["properties"][key] = {
+                    **self._ref(_member_shape(extension), extension.service),
+                    "description": extension.description,
+                }
+            else:
+                schema["properties"][key] = _plain(extension)
         return schema
 
     def _choice_spec(self, source: ChoiceSource) -> dict[str, Any]:

@@ -305,7 +305,11 @@ def load_stack(root: Path, registry: Registry) -> StackSpec:
             if stack is not None and tags:
                 stack.tags = {**stack.tags, **tags}
             continue
-        specs.append(SpecDoc(kind, name, data.get("spec") or {}, tags, doc, schema_ok, data.get("protect") is True))
+        spec_doc = SpecDoc(kind, name, data.get("spec") or {}, tags, doc, schema_ok, data.get("protect") is True)
+        prepare = registry[kind].prepare
+        if schema_ok and prepare is not None:
+            prepare(spec_doc, diags)  # parts of the spec kept elsewhere (a pipeline's definitionFile)
+        specs.append(spec_doc)
     if stack is None and not diags.has_errors:
         where = documents[0].start if documents else None
         diags.error(f"no {settings.name} document found: add one `kind: {settings.name}` document with the "
@@ -337,12 +341,12 @@ def _check_references(specs: list[SpecDoc], resource_kinds: tuple[str, ...], dia
             attr = re.fullmatch(r"\$\{[A-Za-z]+\.[^.{}]+\.([^.{}]+)\}", text)
             if attr and attr.group(1) not in ("name", "arn"):
                 diags.error(f"{text!r}: unknown attribute '{attr.group(1)}'{_suggest(attr.group(1), ('name', 'arn'))}; "
-                            "a reference ends in .name or .arn", s.doc.pos(path))
+                            "a reference ends in .name or .arn", s.pos(path))
                 continue
             diags.error(f"{text!r} is not a reference: write ${{Kind.name.name}} or ${{Kind.name.arn}} (names use "
-                        "letters, digits, '.', '_' and '-')", s.doc.pos(path))
+                        "letters, digits, '.', '_' and '-')", s.pos(path))
         for ref in find_references(s.spec, ("spec",)):
-            pos = s.doc.pos(ref.path)
+            pos = s.pos(ref.path)
             if ref.kind not in resource_kinds:
                 diags.error(f"reference ${{{ref.kind}.{ref.name}.{ref.attr}}}: unknown kind '{ref.kind}'"
                             f"{_suggest(ref.kind, resource_kinds)}", pos)

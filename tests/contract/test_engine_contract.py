@@ -80,7 +80,8 @@ def test_plan_of_a_new_stack_reads_and_never_writes(stubs: Stubs, tmp_path: Path
                                  "sagemaker:endpoint-config", "sagemaker:inference-experiment", "sagemaker:model",
                                  "sagemaker:model-bias-job-definition",
                                  "sagemaker:model-explainability-job-definition",
-                                 "sagemaker:model-quality-job-definition", "sagemaker:monitoring-schedule"],
+                                 "sagemaker:model-package-group", "sagemaker:model-quality-job-definition",
+                                 "sagemaker:monitoring-schedule", "sagemaker:pipeline"],
          "ResourcesPerPage": 100})
     stubs.not_found("describe_model", "model")
     stubs.not_found("describe_endpoint_config", "endpoint configuration")
