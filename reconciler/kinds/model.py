@@ -1,8 +1,12 @@
 """The `Model` kind: a SageMaker model, immutable and content-addressed (`model/<name>-<hash>`).
 
 Its spec is the CreateModel request in lowerCamelCase without `modelName` (derived from the
-document name and a content hash of the normalized request) and `tags`. Checks: one of
-`primaryContainer` or `containers`, and SageMaker's environment-variable limits.
+document name and a content hash of the normalized request) and `tags`, plus two extensions:
+`modelPackage` (deploy a registry version, resolved when planning: ``registry_version``) and a
+container `image` named by framework (``{framework, version, ...}``, resolved from the SageMaker
+SDK's image data by ``reconciler.images``). Checks: one of `primaryContainer`, `containers` or
+`modelPackage`, image references (all but the region, known when planning), and SageMaker's
+environment-variable limits.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from reconciler.hashing import content_hash
 from reconciler.kinds.base import ExpandContext, desired
 from reconciler.resources import Desired
 from reconciler.spec.documents import SpecDoc
-from reconciler.spec.fragments import KindSource
+from reconciler.spec.fragments import KindSource, NestedExtension
 from reconciler.spec.kind import SpecKind
 from reconciler.spec.naming import SAGEMAKER_CONTENT_ADDRESSED
 from reconciler.spec.references import substitute
@@ -31,6 +35,32 @@ ENV_MAX_TOTAL = 32 * 1024
 HANDLER = ModelHandler()
 
 LATEST_APPROVED = "latestApproved"
+
+IMAGE_BY_FRAMEWORK: Mapping[str, Any] = MappingProxyType({
+    "type": "object",
+    "description": (
+        "An image named by framework and version, resolved to its ECR URI in the stack's region "
+        "from the SageMaker SDK's image data (the sdk extra)."
+    ),
+    "properties": {
+        "framework": {"type": "string", "minLength": 1, "description": "The framework, as the SDK names it."},
+        "version": {"type": "string", "minLength": 1, "description": "The framework version (quoted: \"1.7-1\")."},
+        "pyVersion": {"type": "string", "minLength": 1, "description": "The Python version (py310, py3, ...)."},
+        "processor": {"type": "string", "minLength": 1, "description": "The processor: cpu, gpu, ..."},
+        "scope": {"enum": ["inference", "training"], "description": "The image scope (default inference)."},
+    },
+    "required": ["framework"],
+    "additionalProperties": False,
+})
+
+
+def _container_extension(path: str, def_name: str) -> NestedExtension:
+    return NestedExtension(
+        path=(path,), def_name=def_name, members=(), defs=MappingProxyType({}), requests=(),
+        description="A container: the ContainerDefinition shape in lowerCamelCase; image may name a framework.",
+        alternatives=(("image", IMAGE_BY_FRAMEWORK),),
+    )
+
 
 SOURCE = KindSource(
     service="sagemaker",
@@ -58,12 +88,41 @@ SOURCE = KindSource(
         "A SageMaker model: the CreateModel request in lowerCamelCase, without modelName "
         "(derived from the document name and a content hash) and tags (use the document's tags)."
     ),
+    nested=(_container_extension("PrimaryContainer", "ModelPrimaryContainer"),
+            _container_extension("Containers", "ModelContainer")),
 )
+
+
+def _containers(spec: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], Mapping[str, Any]]]:
+    found: list[tuple[tuple[Any, ...], Mapping[str, Any]]] = []
+    if isinstance(spec.get("primaryContainer"), Mapping):
+        found.append((("spec", "primaryContainer"), spec["primaryContainer"]))
+    for i, container in enumerate(spec.get("containers") or []):
+        if isinstance(container, Mapping):
+            found.append((("spec", "containers", i), container))
+    return found
+
+
+def _resolve_images(ctx: ExpandContext, doc: SpecDoc, spec: dict[str, Any]) -> None:
+    """Replace every framework-named image of `spec` with its URI in the stack's region (a plan error at it)."""
+    from reconciler.errors import PlanError
+    from reconciler.images import ImageError, resolve
+
+    for path, container in _containers(spec):
+        image = container.get("image")
+        if isinstance(image, Mapping):
+            try:
+                uri = resolve(image, ctx.region)
+            except ImageError as exc:
+                raise PlanError([f"{doc.doc.pos((*path, 'image'))}: {doc.address}: {exc}"]) from None
+            target = spec["primaryContainer"] if path[1] == "primaryContainer" else spec["containers"][path[2]]
+            target["image"] = uri
 
 
 def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     spec = substitute(doc.spec, ctx.resolve)
     package = spec.pop("modelPackage", None)
+    _resolve_images(ctx, doc, spec)
     request = to_api(spec, operation_input("sagemaker", "CreateModel"))
     if package is not None:
         arn = registry_version(ctx, doc, str(package["group"]), package.get("version", LATEST_APPROVED))
@@ -139,11 +198,16 @@ def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None
     if not has_primary and not containers:
         diags.error("a Model needs primaryContainer, containers or modelPackage", doc.doc.pos(("spec",)))
     total = 0
-    all_containers: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    if has_primary:
-        all_containers.append((("spec", "primaryContainer"), spec["primaryContainer"]))
-    all_containers.extend((("spec", "containers", i), c) for i, c in enumerate(containers))
-    for path, container in all_containers:
+    for path, container in _containers(spec):
+        image = container.get("image")
+        if isinstance(image, Mapping):
+            from reconciler.images import ImageError
+            from reconciler.images import check as check_image
+
+            try:
+                check_image(image)
+            except ImageError as exc:
+                diags.error(str(exc), doc.doc.pos((*path, "image")))
         env = container.get("environment") or {}
         epath = (*path, "environment")
         if len(env) > ENV_MAX_ENTRIES:

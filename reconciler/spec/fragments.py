@@ -142,7 +142,9 @@ class NestedExtension:
     structure is copied to the ``$defs`` entry ``def_name`` with ``members`` (lowerCamelCase key ->
     JSON Schema) added, so other uses of the same shape (``ShadowProductionVariants``) keep the plain
     definition. The member schemas may ``$ref`` the hand-written ``defs`` and the generated
-    ``requests`` declared here.
+    ``requests`` declared here. ``alternatives`` widen existing members: a value that is an
+    object is checked against the alternative schema, anything else against the generated one
+    (a container's ``image`` may be a URI or ``{framework, version}``).
     """
 
     path: tuple[str, ...]
@@ -151,6 +153,7 @@ class NestedExtension:
     defs: Mapping[str, Mapping[str, Any]]
     requests: tuple[RequestDef, ...]
     description: str
+    alternatives: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
 
 TAG_MAP: Mapping[str, Any] = MappingProxyType(

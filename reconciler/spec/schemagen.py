@@ -399,6 +399,13 @@ class _Builder:
             if key in schema["properties"]:
                 raise ValueError(f"nested extension {name}: {key!r} collides with a member of {shape.name}")
             schema["properties"][key] = _plain(member_schema)
+        for key, alternative in extension.alternatives:
+            original = schema["properties"].get(key)
+            if original is None:
+                raise ValueError(f"nested extension {name}: alternative {key!r} is not a member of {shape.name}")
+            description = original.pop("description", None)
+            schema["properties"][key] = _without_none({"if": {"type": "object"}, "then": _plain(alternative),
+                                                       "else": original, "description": description})
         schema["description"] = extension.description
         self.defs[name] = schema
         for def_key, definition in extension.defs.items():
