@@ -49,9 +49,10 @@ class SpecKind:
     check: Check = no_checks
     expand: Callable[..., list[Any]] | None = None
     settings: Callable[[Document, Diagnostics], Stack | None] | None = None
-    # prepare(doc, diags): after its schema, before references and checks: read what the spec keeps
-    # elsewhere into it (SpecDoc.graft), e.g. a pipeline definition from its file
-    prepare: Callable[[SpecDoc, Diagnostics], None] | None = None
+    # prepare(doc, diags, the Stack document's region or None): after every document's schema, before
+    # references and checks: read what the spec keeps elsewhere into it (SpecDoc.graft), e.g. a
+    # pipeline definition from its file
+    prepare: Callable[[SpecDoc, Diagnostics, str | None], None] | None = None
     # adopt(view, doc, its desired resources, every desired resource) -> {adoption key: live address}:
     # live resources with the content the document wants, used as they are (see kinds.adoptions)
     adopt: Callable[..., Mapping[str, Any]] | None = None

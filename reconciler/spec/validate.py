@@ -305,11 +305,11 @@ def load_stack(root: Path, registry: Registry) -> StackSpec:
             if stack is not None and tags:
                 stack.tags = {**stack.tags, **tags}
             continue
-        spec_doc = SpecDoc(kind, name, data.get("spec") or {}, tags, doc, schema_ok, data.get("protect") is True)
-        prepare = registry[kind].prepare
-        if schema_ok and prepare is not None:
-            prepare(spec_doc, diags)  # parts of the spec kept elsewhere (a pipeline's definitionFile)
-        specs.append(spec_doc)
+        specs.append(SpecDoc(kind, name, data.get("spec") or {}, tags, doc, schema_ok, data.get("protect") is True))
+    for spec_doc in specs:  # parts of the spec kept elsewhere (a pipeline's definitionFile), once the stack is known
+        prepare = registry[spec_doc.kind].prepare
+        if spec_doc.schema_ok and prepare is not None:
+            prepare(spec_doc, diags, stack.region if stack is not None else None)
     if stack is None and not diags.has_errors:
         where = documents[0].start if documents else None
         diags.error(f"no {settings.name} document found: add one `kind: {settings.name}` document with the "

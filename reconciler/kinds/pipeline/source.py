@@ -7,7 +7,8 @@ definition) and grafts the result into the spec as `pipelineDefinition`, remembe
 came from, so references inside a file work and a problem in it is reported at the file's line.
 
 Building runs the function offline: no socket may leave the machine while it runs (the SDK's
-telemetry thread fails silently), `SAGEMAKER_VALIDATE_ROLE=false` is set, and the SageMaker SDK
+telemetry thread fails silently), `SAGEMAKER_VALIDATE_ROLE=false` is set, the stack's region is the
+default region, what it prints, logs (up to warnings) and warns is dropped, and the SageMaker SDK
 (the `sdk` extra) is imported only by the function itself, only when such a document exists.
 A built definition is kept for the process (validate then plan builds it once).
 """
@@ -16,10 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import io
 import ipaddress
+import logging
 import os
 import socket
 import sys
+import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +37,7 @@ from reconciler.spec.loader import Document, load_file
 
 DEFINITION = ("spec", "pipelineDefinition")
 _BUILT: dict[tuple[str, str], Any] = {}
+TELEMETRY_JOIN_SECONDS = 3.0
 SDK_HINT = "install the SageMaker SDK: pip install 'reconciler[sdk]'"
 
 
@@ -39,8 +45,9 @@ class BuildError(Exception):
     """A definitionPython function that could not be run; the message is one line."""
 
 
-def prepare(doc: SpecDoc, diags: Diagnostics) -> None:
-    """Graft the document's definition into `spec.pipelineDefinition` (problems go to `diags`)."""
+def prepare(doc: SpecDoc, diags: Diagnostics, region: str | None) -> None:
+    """Graft the document's definition into `spec.pipelineDefinition` (problems go to `diags`); a
+    definitionPython function runs with the stack's `region` as the default AWS region."""
     given = [key for key in DEFINITION_KEYS if key in doc.spec]
     if len(given) != 1:
         what = "needs its definition" if not given else f"has its definition {len(given)} ways ({', '.join(given)})"
@@ -53,7 +60,7 @@ def prepare(doc: SpecDoc, diags: Diagnostics) -> None:
     elif key == "definitionPython":
         where = doc.doc.pos(("spec", key))
         try:
-            value = build(str(doc.spec[key]), Path(doc.doc.file).parent)
+            value = build(str(doc.spec[key]), Path(doc.doc.file).parent, region)
         except BuildError as exc:
             diags.error(f"definitionPython {doc.spec[key]}: {exc}", where)
             return
@@ -83,13 +90,14 @@ def _from_file(doc: SpecDoc, relative: str, diags: Diagnostics) -> None:
     doc.graft(DEFINITION, documents[0].data, documents[0])
 
 
-def build(reference: str, spec_dir: Path) -> Any:
-    """The definition `module:function` returns (a Pipeline's `definition()`, parsed), built offline."""
+def build(reference: str, spec_dir: Path, region: str | None = None) -> Any:
+    """The definition `module:function` returns (a Pipeline's `definition()`, parsed), built offline
+    with `region` as the default AWS region (the SDK creates clients while it is imported)."""
     root = _repository_root(spec_dir)
-    key = (reference, str(root))
+    key = (reference, str(spec_dir.resolve()), str(root), region)
     if key not in _BUILT:
         module_name, _, function = reference.partition(":")
-        with _importable(spec_dir, root), _offline():
+        with _importable(spec_dir, root), _offline(region):
             try:
                 module = importlib.import_module(module_name)
                 result = getattr(module, function)()
@@ -140,8 +148,9 @@ def _loopback(host: Any) -> bool:
 
 
 @contextlib.contextmanager
-def _offline() -> Iterator[None]:
-    """No connection leaves the machine while the function runs (loopback is allowed: a local sandbox)."""
+def _offline(region: str | None) -> Iterator[None]:
+    """No connection leaves the machine while the function runs (loopback is allowed: a local sandbox);
+    `region` is the default region unless the environment names one."""
     connect, resolve = socket.socket.connect, socket.getaddrinfo
 
     def guarded_connect(self: socket.socket, address: Any) -> Any:
@@ -155,16 +164,32 @@ def _offline() -> Iterator[None]:
             raise socket.gaierror(f"reconciler builds pipeline definitions offline: {host} is not resolved")
         return resolve(host, *args, **kwargs)
 
-    previous = os.environ.get("SAGEMAKER_VALIDATE_ROLE")
-    os.environ["SAGEMAKER_VALIDATE_ROLE"] = "false"
+    quiet = contextlib.ExitStack()
+    quiet.enter_context(warnings.catch_warnings())
+    warnings.simplefilter("ignore")
+    quiet.enter_context(contextlib.redirect_stdout(io.StringIO()))
+    quiet.enter_context(contextlib.redirect_stderr(io.StringIO()))
+    logging_disabled = logging.root.manager.disable
+    logging.disable(logging.WARNING)  # the SDK logs what it pops from the definition, telemetry, ...
+    settings = {"SAGEMAKER_VALIDATE_ROLE": "false"}
+    if region and not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
+        settings["AWS_DEFAULT_REGION"] = region
+    previous = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     socket.socket.connect = guarded_connect  # type: ignore[method-assign]
     socket.getaddrinfo = guarded_resolve  # type: ignore[assignment]
     try:
         yield
     finally:
+        for thread in threading.enumerate():  # the SDK's telemetry sends on a thread: let it fail offline
+            if thread.name.startswith("sagemaker-telemetry") and thread is not threading.current_thread():
+                thread.join(timeout=TELEMETRY_JOIN_SECONDS)
         socket.socket.connect = connect  # type: ignore[method-assign]
         socket.getaddrinfo = resolve  # type: ignore[assignment]
-        if previous is None:
-            os.environ.pop("SAGEMAKER_VALIDATE_ROLE", None)
-        else:
-            os.environ["SAGEMAKER_VALIDATE_ROLE"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        logging.disable(logging_disabled)
+        quiet.close()

@@ -1,0 +1,1 @@
+"""Pipelines of the churn-sdk example stack, built with the SageMaker Python SDK."""
