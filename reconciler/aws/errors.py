@@ -25,7 +25,8 @@ def is_client_error(exc: BaseException) -> bool:
 
 
 def is_not_found(exc: BaseException) -> bool:
-    """SageMaker answers ValidationException 'Could not find ...' for missing models/configs/endpoints."""
+    """SageMaker answers ValidationException 'Could not find ...' for missing models/configs/endpoints (and
+    'Cannot find ...' for a missing group policy)."""
     if not is_client_error(exc):
         return False
     code = error_code(exc)
@@ -33,7 +34,7 @@ def is_not_found(exc: BaseException) -> bool:
         return True
     msg = error_message(exc).lower()
     return code in ("ValidationException", "ValidationError") and (
-        "could not find" in msg or "does not exist" in msg or "not found" in msg
+        "could not find" in msg or "cannot find" in msg or "does not exist" in msg or "not found" in msg
     )
 
 
