@@ -143,7 +143,7 @@ class PipelineHandler(Handler):
             if start is not None:
                 steps.append(Step("StartPipelineExecution", address, start_params(name, thaw(start)),
                                   "start an execution (startOnChange)"))
-            settings = {k: v for k, v in after.items() if k not in ("pipelineDefinition", "tags")}
+            settings = {k: v for k, v in after.items() if k != "pipelineDefinition"}
             return Planned("new pipeline", steps, details=[*field_lines({}, settings),
                                                             *diff_lines({}, after["pipelineDefinition"])])
         before = assessment.before or {}
@@ -155,8 +155,8 @@ class PipelineHandler(Handler):
             steps.append(Step("UpdatePipeline", address, request, "update the pipeline (a new pipeline version)",
                               {tagmod.HASH: desired.state_hash}, arn))
             details = diff_lines(before.get("pipelineDefinition"), after.get("pipelineDefinition"))
-            rest = {k: v for k, v in before.items() if k not in ("pipelineDefinition", "tags")}
-            wanted = {k: v for k, v in after.items() if k not in ("pipelineDefinition", "tags")}
+            rest = {k: v for k, v in before.items() if k != "pipelineDefinition"}
+            wanted = {k: v for k, v in after.items() if k != "pipelineDefinition"}
             details = field_lines(rest, wanted) + details
             if start is not None:
                 steps.append(Step("StartPipelineExecution", address, start_params(name, thaw(start)),

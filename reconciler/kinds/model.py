@@ -77,7 +77,8 @@ SOURCE = KindSource(
                 "group": {"type": "string", "minLength": 1, "description": "The model package group."},
                 "version": {
                     "description": "latestApproved (resolved when planning, then pinned in the plan) or a version.",
-                    "anyOf": [{"const": LATEST_APPROVED}, {"type": "integer", "minimum": 1}],
+                    "anyOf": [{"const": LATEST_APPROVED}, {"type": "integer", "minimum": 1},
+                              {"type": "string", "pattern": "^[1-9][0-9]*$"}],
                 },
             },
             "required": ["group"],
@@ -125,7 +126,9 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     _resolve_images(ctx, doc, spec)
     request = to_api(spec, operation_input("sagemaker", "CreateModel"))
     if package is not None:
-        arn = registry_version(ctx, doc, str(package["group"]), package.get("version", LATEST_APPROVED))
+        version = package.get("version", LATEST_APPROVED)
+        version = version if version == LATEST_APPROVED else int(version)
+        arn = registry_version(ctx, doc, str(package["group"]), version)
         request["PrimaryContainer"] = {"ModelPackageName": arn}
     name = ctx.content_name(doc.address, doc.name, HANDLER.normalized(request))
     ctx.define(doc, name, ctx.arn("model", name))
@@ -152,7 +155,8 @@ def registry_version(ctx: ExpandContext, doc: SpecDoc, group: str, version: Any)
             if found else None
 
     def pinned(clients: Any) -> dict[str, Any] | None:
-        arn = f"arn:aws:sagemaker:{ctx.region}:{ctx.account}:model-package/{group}/{version}"
+        # package ARNs carry the group's name in lower case
+        arn = f"arn:aws:sagemaker:{ctx.region}:{ctx.account}:model-package/{group.lower()}/{version}"
         return read(clients.sagemaker, "DescribeModelPackage", {"ModelPackageName": arn})
 
     if version == LATEST_APPROVED:
@@ -177,10 +181,13 @@ def registry_version(ctx: ExpandContext, doc: SpecDoc, group: str, version: Any)
                              f"{package.get('ModelApprovalStatus')}, not Approved; SageMaker deploys approved "
                              "versions"])
     when = package.get("LastModifiedTime") or package.get("CreationTime")
-    shown = f"version {package.get('ModelPackageVersion')}"
-    if hasattr(when, "strftime") and version == LATEST_APPROVED:
-        shown += f" (approved {when:%Y-%m-%d})"
-    ctx.notes.append(f"{doc.address}: modelPackage {group} {version} -> {shown}")
+    if version == LATEST_APPROVED:
+        shown = f"latestApproved -> version {package.get('ModelPackageVersion')}"
+        if hasattr(when, "strftime"):
+            shown += f" (approved {when:%Y-%m-%d})"
+    else:
+        shown = f"version {version} (pinned)"
+    ctx.notes.append(f"{doc.address}: modelPackage {group} {shown}")
     return str(package["ModelPackageArn"])
 
 

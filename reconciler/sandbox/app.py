@@ -23,6 +23,13 @@ Control routes (all JSON):
   "CompletedWithViolations" | "Failed", "failureReason": "...", "startNow": true}``: how the
   next execution of that monitoring schedule ends (``failureReason`` only with Failed), and
   whether it starts at the current sandbox time rather than at the next due time.
+- ``POST /_sandbox/pipelines/<name>/fail-next-execution {"step": "...", "reason": "..."}``: the next
+  execution of that pipeline fails at that step with that FailureReason.
+- ``POST /_sandbox/pipelines/<name>/next-condition {"step": "...", "outcome": true | false}``: that
+  Condition step of the next execution takes that outcome.
+- ``POST /_sandbox/model-packages/approve {"group": "...", "version": N}`` or ``{"arn": "..."}``, with
+  ``"status"`` (Approved by default, Rejected, PendingManualApproval) and ``"description"``: set a
+  model package version's approval as a reviewer would.
 - ``GET /_sandbox/calls`` (counts, and whether a response is held); ``POST /_sandbox/calls
   {"hold_after_mutating": N}`` holds the response to the N-th mutating call from now (its effect
   happens; the connection is dropped once released), ``{"release": true}`` releases it.
@@ -31,8 +38,9 @@ Control routes (all JSON):
   (replaces the queue of forced faults).
 - ``GET /_sandbox/calls``: ``{"mutating": N, "total": M}``.
 
-Errors answer ``{"error": "..."}`` with 400 (bad body), 404 (unknown endpoint,
-variant, monitoring schedule or route) or 405 (wrong method).
+Errors answer ``{"error": "..."}`` with 400 (bad body; for the pipeline and model-package
+routes also an unknown pipeline, step, group or version), 404 (unknown endpoint, variant,
+monitoring schedule or route) or 405 (wrong method).
 """
 
 from __future__ import annotations
@@ -50,8 +58,10 @@ from werkzeug.wrappers import Request, Response
 from reconciler.sandbox import faults, sagemaker_patches
 from reconciler.sandbox.clock import validate_time_scale
 from reconciler.sandbox.control import (
+    APPROVAL_STATUSES,
     DEFAULT_FAILURE_REASON,
     DEFAULT_MONITORING_FAILURE,
+    DEFAULT_PIPELINE_FAILURE,
     DEFAULT_ROLLBACK_FAILURE,
     MONITORING_END_STATUSES,
 )
@@ -166,6 +176,12 @@ class SandboxApp:
         if len(parts) == 3 and parts[0] == "monitoring-schedules" and parts[2] == "next-execution":
             _require_method(request, "POST")
             return self._next_execution(parts[1], _json_body(request))
+        if len(parts) == 3 and parts[0] == "pipelines" and parts[2] in ("fail-next-execution", "next-condition"):
+            _require_method(request, "POST")
+            return self._pipeline_action(parts[1], parts[2], _json_body(request))
+        if parts == ["model-packages", "approve"]:
+            _require_method(request, "POST")
+            return self._approve(_json_body(request))
         raise ControlError(404, f"no such sandbox route: {request.path}")
 
     def _clock(self, request: Request) -> dict[str, Any]:
@@ -240,6 +256,41 @@ class SandboxApp:
             return sagemaker_patches.arm_monitoring_execution(self._region, schedule, status, reason, start_now)
         except LookupError as error:
             raise ControlError(404, error.args[0] if error.args else "not found") from None
+        except ValueError as error:
+            raise ControlError(400, str(error)) from None
+
+    def _pipeline_action(self, pipeline: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        step = body.get("step")
+        if not isinstance(step, str) or not step:
+            raise ControlError(400, '"step" must be a non-empty string (a step name of the pipeline)')
+        try:
+            if action == "fail-next-execution":
+                reason = body.get("reason", DEFAULT_PIPELINE_FAILURE)
+                if not isinstance(reason, str) or not reason:
+                    raise ControlError(400, '"reason" must be a non-empty string')
+                return sagemaker_patches.arm_pipeline_failure(self._region, pipeline, step, reason)
+            outcome = body.get("outcome")
+            if not isinstance(outcome, bool):
+                raise ControlError(400, '"outcome" must be true (IfSteps run) or false (ElseSteps run)')
+            return sagemaker_patches.choose_pipeline_condition(self._region, pipeline, step, outcome)
+        except ValueError as error:
+            raise ControlError(400, str(error)) from None
+
+    def _approve(self, body: dict[str, Any]) -> dict[str, Any]:
+        status = body.get("status", "Approved")
+        if status not in APPROVAL_STATUSES:
+            raise ControlError(400, f'"status" must be one of {", ".join(APPROVAL_STATUSES)}, not {status!r}')
+        description = body.get("description")
+        if description is not None and not isinstance(description, str):
+            raise ControlError(400, '"description" must be a string')
+        arn, group, version = body.get("arn"), body.get("group"), body.get("version")
+        if arn is not None:
+            if not isinstance(arn, str) or not arn or group is not None or version is not None:
+                raise ControlError(400, 'give "arn" (a model package ARN) alone, or "group" and "version"')
+        elif not isinstance(group, str) or not group or isinstance(version, bool) or not isinstance(version, int):
+            raise ControlError(400, 'give "group" (a model package group name) and "version" (an integer), or "arn"')
+        try:
+            return sagemaker_patches.set_model_package_approval(self._region, group, version, arn, status, description)
         except ValueError as error:
             raise ControlError(400, str(error)) from None
 

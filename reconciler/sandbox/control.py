@@ -4,9 +4,11 @@ Tests and the demo use these to act as the world outside the reconciler: reset t
 sandbox, compress time, make the next endpoint update (or its rollback) fail, or
 scale a variant (instances or serverless provisioned concurrency) as Application
 Auto Scaling would, decide how the next Model Monitor execution of a schedule ends
-(and start it now), or make AWS unreliable (seeded faults) and watch the calls
-made. Every helper returns the JSON answer as a dict and raises
-``SandboxControlError`` (with the HTTP status) when the sandbox refuses.
+(and start it now), make the next execution of a pipeline fail at a step or choose
+its Condition steps' outcomes, approve (or reject) a model package version as a
+reviewer would, or make AWS unreliable (seeded faults) and watch the calls made.
+Every helper returns the JSON answer as a dict and raises ``SandboxControlError``
+(with the HTTP status) when the sandbox refuses.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ DEFAULT_ROLLBACK_FAILURE = (
 
 DEFAULT_MONITORING_FAILURE = "Monitoring job failed (failure injected by the sandbox)."
 MONITORING_END_STATUSES = ("Completed", "CompletedWithViolations", "Failed")
+DEFAULT_PIPELINE_FAILURE = "Step failed (failure injected by the sandbox)."
+APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
 
 
 class SandboxControlError(RuntimeError):
@@ -108,6 +112,46 @@ def next_monitoring_execution(
     if failure_reason is not None:
         body["failureReason"] = failure_reason
     return _call(url, "POST", f"monitoring-schedules/{_segment(schedule_name)}/next-execution", body)
+
+
+def fail_next_pipeline_execution(
+    url: str, pipeline: str, step: str, reason: str = DEFAULT_PIPELINE_FAILURE
+) -> dict[str, Any]:
+    """Make the next execution of ``pipeline`` fail at ``step`` (a step of its latest version) with FailureReason
+    ``reason``: the step runs its usual time and ends Failed, the steps after it do not run, and the execution
+    ends Failed."""
+    body = {"step": step, "reason": reason}
+    return _call(url, "POST", f"pipelines/{_segment(pipeline)}/fail-next-execution", body)
+
+
+def next_condition_outcome(url: str, pipeline: str, step: str, outcome: bool) -> dict[str, Any]:
+    """Make Condition step ``step`` of the next execution of ``pipeline`` evaluate to ``outcome`` (True: its
+    IfSteps run; False: its ElseSteps), whatever its conditions read."""
+    body = {"step": step, "outcome": outcome}
+    return _call(url, "POST", f"pipelines/{_segment(pipeline)}/next-condition", body)
+
+
+def approve_model_package(
+    url: str,
+    group: str | None = None,
+    version: int | None = None,
+    *,
+    arn: str | None = None,
+    status: str = "Approved",
+    description: str | None = None,
+) -> dict[str, Any]:
+    """Set the ModelApprovalStatus of version ``version`` of model package group ``group`` (or of the package
+    ``arn``) as a reviewer would: ``status`` Approved by default, or Rejected / PendingManualApproval;
+    ``description`` becomes its ApprovalDescription. The answer names the package's ARN, group, version and
+    status."""
+    body: dict[str, Any] = {"status": status}
+    if arn is not None:
+        body["arn"] = arn
+    else:
+        body.update({"group": group, "version": version})
+    if description is not None:
+        body["description"] = description
+    return _call(url, "POST", "model-packages/approve", body)
 
 
 def get_faults(url: str) -> dict[str, Any]:

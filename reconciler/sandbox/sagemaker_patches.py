@@ -21,11 +21,17 @@ exactly because of this). What changes, and why:
   with their executions, tags included (AddTags/ListTags/DeleteTags find them by ARN, and so
   does GetResources). DeleteEndpoint first brings the schedules to the current time, so
   executions that fell due while the endpoint was there read it.
+- SageMaker Pipelines and the model registry come from ``pipelines``, ``pipeline_model``,
+  ``registry``, ``registry_model`` and ``pipeline_api`` (moto's handlers replaced): checked and
+  versioned definitions, executions whose steps run on the clock, RegisterModel steps making
+  model package versions, group deletion and policies, tags (AddTags/ListTags/DeleteTags and
+  GetResources find groups by ARN; pipelines stay moto's ``FakePipeline`` for them).
 - moto's SageMaker timestamps use the sandbox clock.
 
 Also here: the control actions that need moto (``reset_all``, ``arm_update_failure``,
 ``arm_rollback_failure``, ``scale_variant``, ``set_provisioned_concurrency``,
-``arm_monitoring_execution``), addressed by region in moto's default account.
+``arm_monitoring_execution``, ``arm_pipeline_failure``, ``choose_pipeline_condition``,
+``set_model_package_approval``), addressed by region in moto's default account.
 """
 
 from __future__ import annotations
@@ -54,6 +60,10 @@ from reconciler.sandbox import (
     monitoring,
     monitoring_api,
     monitoring_model,
+    pipeline_api,
+    pipelines,
+    registry,
+    registry_model,
     tagging,
 )
 from reconciler.sandbox.endpoint_state import ticking, use_config_renderer
@@ -80,6 +90,7 @@ def install() -> None:
         autoscaling.install()
         experiment_api.install()
         monitoring_api.install()
+        pipeline_api.install()
         tagging.install()
         ResourceGroupsTaggingAPIBackend.get_resources = ticking(  # type: ignore[method-assign]
             ResourceGroupsTaggingAPIBackend.get_resources
@@ -234,14 +245,18 @@ def add_tags(backend: SageMakerModelBackend, arn: str, tags: list[dict[str, str]
 
 
 def get_resource_from_arn(backend: SageMakerModelBackend, arn: str) -> Any:
-    """The taggable resource behind ``arn`` (moto's, an experiment, a job definition or a monitoring schedule);
-    ValidationException when there is none."""
+    """The taggable resource behind ``arn`` (moto's, an experiment, a job definition, a monitoring schedule or a
+    model package group); ValidationException when there is none."""
     try:
         resource = _original(SageMakerModelBackend, "_get_resource_from_arn")(backend, arn)
     except (AttributeError, ValueError, TypeError):
         resource = None
     if resource is None:
-        resource = find_by_arn(backend, arn) or monitoring_model.find_by_arn(backend, arn)
+        resource = (
+            find_by_arn(backend, arn)
+            or monitoring_model.find_by_arn(backend, arn)
+            or registry_model.find_by_arn(backend, arn)
+        )
     if resource is None:
         raise ValidationError(f'Could not find resource "{arn}".')
     return resource
@@ -310,7 +325,8 @@ def reset_all() -> None:
     """Forget all moto state (every service) and all sandbox state.
 
     The sandbox's own SageMaker records (inference experiments, Model Monitor's job definitions, schedules and
-    executions) live on moto's backends, so moto's reset forgets them too."""
+    executions, pipelines and their executions, the model registry) live on moto's backends, so moto's reset
+    forgets them too."""
     with RUNTIME.lock:
         moto_api_backend.reset()
         RUNTIME.reset()
@@ -336,3 +352,17 @@ def arm_monitoring_execution(
     region: str, schedule_name: str, status: str, failure_reason: str | None, start_now: bool
 ) -> dict[str, Any]:
     return monitoring.arm_next_execution(backend_for(region), schedule_name, status, failure_reason, start_now)
+
+
+def arm_pipeline_failure(region: str, pipeline: str, step: str, reason: str) -> dict[str, Any]:
+    return pipelines.arm_failure(backend_for(region), pipeline, step, reason)
+
+
+def choose_pipeline_condition(region: str, pipeline: str, step: str, outcome: bool) -> dict[str, Any]:
+    return pipelines.choose_condition(backend_for(region), pipeline, step, outcome)
+
+
+def set_model_package_approval(
+    region: str, group: str | None, version: int | None, arn: str | None, status: str, description: str | None
+) -> dict[str, Any]:
+    return registry.set_approval(backend_for(region), group, version, arn, status, description)

@@ -1,11 +1,13 @@
 """The Resource Groups Tagging API's view of sandbox-only resources, and its pages.
 
 moto's GetResources only knows the SageMaker resources moto models; AWS's tagging API also
-returns inference experiments and Model Monitor's job definitions and schedules, which the
-sandbox keeps itself. ``install()`` extends moto's resource generator so `GetResources` with
+returns inference experiments, Model Monitor's job definitions and schedules, and model package
+groups (and unversioned model packages), which the sandbox keeps itself (pipelines stay moto's,
+and moto lists them). ``install()`` extends moto's resource generator so `GetResources` with
 `sagemaker:inference-experiment`, `sagemaker:data-quality-job-definition`,
 `sagemaker:model-quality-job-definition`, `sagemaker:model-bias-job-definition`,
-`sagemaker:model-explainability-job-definition` or `sagemaker:monitoring-schedule` (or
+`sagemaker:model-explainability-job-definition`, `sagemaker:monitoring-schedule`,
+`sagemaker:model-package-group` or `sagemaker:model-package` (or
 `sagemaker`, or no type filter) returns those that are tagged, honouring tag filters like
 moto does.
 
@@ -24,7 +26,7 @@ from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 from moto.sagemaker.models import sagemaker_backends
 
-from reconciler.sandbox import monitoring_model
+from reconciler.sandbox import monitoring_model, registry_model
 from reconciler.sandbox.experiment_model import experiments_of
 
 EXPERIMENT_TYPE = "sagemaker:inference-experiment"
@@ -57,7 +59,7 @@ def install() -> None:
             for experiment in experiments_of(backend).values():
                 if experiment.tags and _matches(experiment.tags, tag_filters):
                     yield {"ResourceARN": experiment.arn, "Tags": list(experiment.tags)}
-        for resource_type, arn, tags in monitoring_model.tagged(backend):
+        for resource_type, arn, tags in [*monitoring_model.tagged(backend), *registry_model.tagged(backend)]:
             if wanted(resource_type) and _matches(tags, tag_filters):
                 yield {"ResourceARN": arn, "Tags": tags}
 

@@ -81,11 +81,15 @@ def test_a_newer_approval_is_a_model_change_rolled_out_to_the_endpoint(tmp_path:
     assert "Model/churn: modelPackage churn latestApproved -> version 8 (approved 2026-11-30)" in p.notes
 
 
-def test_a_pinned_version_is_deployed_whatever_is_approved_later(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", ["3", '"3"'])
+def test_a_pinned_version_is_deployed_whatever_is_approved_later(tmp_path: Path, version: str) -> None:
     recorded = Recorded()
     record_package(recorded, 3)
-    [_, model, *_] = expand(load_stack(_root(tmp_path, "s", "3")), REGION, ACCOUNT, clients=recorded)
+    notes: list[str] = []
+    [_, model, *_] = expand(load_stack(_root(tmp_path, "s", version)), REGION, ACCOUNT, clients=recorded,
+                            notes=notes)
     assert model.request["PrimaryContainer"] == {"ModelPackageName": package_arn(3)}
+    assert notes == ["Model/churn: modelPackage churn version 3 (pinned)"]
 
 
 def _plan_error(tmp_path: Path, recorded: Recorded, version: str = "latestApproved") -> str:

@@ -73,7 +73,7 @@ def cli(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     yield Cli(sandbox, root)
 
 
-EXTRA_FILES = ("autoscaled.yaml", "serverless.yaml", "shadow-test.yaml", "monitoring.yaml")
+EXTRA_FILES = ("autoscaled.yaml", "serverless.yaml", "shadow-test.yaml", "monitoring.yaml", "registry.yaml")
 
 
 @pytest.fixture()
@@ -88,6 +88,13 @@ def full_cli(cli: Cli) -> Cli:
 def monitor_cli(cli: Cli) -> Cli:
     """The A/B churn endpoint with its Model Monitor schedules (data quality, model quality)."""
     shutil.copy(REPO / "specs" / "monitoring.yaml", cli.root / "monitoring.yaml")
+    return cli
+
+
+@pytest.fixture()
+def registry_cli(cli: Cli) -> Cli:
+    """The A/B churn endpoint with the model registry group and the churn-train pipeline."""
+    shutil.copy(REPO / "specs" / "registry.yaml", cli.root / "registry.yaml")
     return cli
 
 

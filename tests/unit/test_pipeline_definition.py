@@ -166,6 +166,13 @@ def test_exactly_one_way_to_give_the_definition(tmp_path: Path) -> None:
     assert any("definitionFile nope.json: no such file" in e for e in errors(missing))
 
 
+def test_a_definition_file_that_is_not_json_is_one_error_at_its_line(tmp_path: Path) -> None:
+    body = '{"Version": "2020-12-01",\n "Steps": [\n'
+    root = _stack(tmp_path, spec="definitionFile: train.json\n", files={"train.json": body})
+    [found] = errors(root)
+    assert found.endswith("train.json:3:1: invalid JSON: Expecting value"), found
+
+
 def test_start_on_change_takes_declared_parameters(tmp_path: Path) -> None:
     root = _stack(tmp_path, DEFINITION, spec="startOnChange: {parameters: {InstanceTyp: ml.m5.large}}\n")
     assert any("startOnChange.parameters.InstanceTyp: the definition declares no parameter 'InstanceTyp' (did you "

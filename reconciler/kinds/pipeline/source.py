@@ -19,6 +19,7 @@ import contextlib
 import importlib
 import io
 import ipaddress
+import json
 import logging
 import os
 import socket
@@ -29,7 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from reconciler.diagnostics import Diagnostics
+from reconciler.diagnostics import Diagnostics, Position
 from reconciler.handlers.pipeline_definition import parse
 from reconciler.kinds.pipeline.schema import DEFINITION_KEYS
 from reconciler.spec.documents import SpecDoc
@@ -79,6 +80,15 @@ def _from_file(doc: SpecDoc, relative: str, diags: Diagnostics) -> None:
     if not path.is_file():
         diags.error(f"definitionFile {relative}: no such file ({path})", where)
         return
+    if path.suffix.lower() == ".json":  # YAML would accept it, but a JSON file's problems are JSON's
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            diags.error(f"definitionFile {relative}: cannot read it: {exc}", where)
+            return
+        except json.JSONDecodeError as exc:
+            diags.error(f"invalid JSON: {exc.msg}", Position(str(path), exc.lineno, exc.colno))
+            return
     found = Diagnostics()
     documents: list[Document] = load_file(path, str(path), found)
     diags.extend(found)
