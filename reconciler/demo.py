@@ -4,8 +4,9 @@ It copies the example stack to a temporary directory, starts the sandbox on 127.
 with a compressed clock, and runs validate, plan and apply through create, a weight-only
 change, an instance-type change, a model change, out-of-band drift, a stale plan, a
 rollout SageMaker rolls back, a guarded canary, Model Monitor (capture, a schedule, a
-definition change, a violation), and prune, showing each plan and checking that every apply
-converges (the next plan is empty). Nothing touches real AWS.
+definition change, a violation), the model registry (a training pipeline, a run that registers a
+version, an approval the endpoint rolls out), and prune, showing each plan and checking that every
+apply converges (the next plan is empty). Nothing touches real AWS.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 Out = Callable[[str], None]
 RunCli = Callable[[list[str]], int]
@@ -124,6 +126,92 @@ spec:
       initialInstanceCount: 2
       autoscaling: {minCapacity: 2, maxCapacity: 8, targetInvocationsPerInstance: 750}
 """
+REGISTRY = """\
+apiVersion: reconciler/v1
+kind: ModelPackageGroup
+name: churn
+spec:
+  modelPackageGroupDescription: Churn classifiers trained by the churn-train pipeline
+---
+apiVersion: reconciler/v1
+kind: Pipeline
+name: churn-train
+spec:
+  roleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+  pipelineDefinition:
+    Version: "2020-12-01"
+    Parameters:
+      - {Name: MinAccuracy, Type: Float, DefaultValue: 0.8}
+    Steps:
+      - Name: Preprocess
+        Type: Processing
+        Arguments:
+          ProcessingResources: {ClusterConfig: {InstanceType: ml.m5.xlarge, InstanceCount: 1, VolumeSizeInGB: 30}}
+          AppSpecification:
+            ImageUri: 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3
+          RoleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+          ProcessingOutputConfig:
+            Outputs:
+              - {OutputName: train, S3Output: {S3Uri: "s3://ml-artifacts/churn/train",
+                                              LocalPath: /opt/ml/processing/train, S3UploadMode: EndOfJob}}
+      - Name: Train
+        Type: Training
+        Arguments:
+          AlgorithmSpecification: {TrainingImage: 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1,
+                                   TrainingInputMode: File}
+          InputDataConfig:
+            - ChannelName: train
+              DataSource: {S3DataSource: {S3DataType: S3Prefix, S3Uri: {
+                Get: "Steps.Preprocess.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"}}}
+          OutputDataConfig: {S3OutputPath: "s3://ml-artifacts/churn/models"}
+          ResourceConfig: {InstanceType: TRAIN_TYPE, InstanceCount: 1, VolumeSizeInGB: 30}
+          RoleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+          StoppingCondition: {MaxRuntimeInSeconds: 3600}
+      - Name: Evaluate
+        Type: Processing
+        Arguments:
+          ProcessingResources: {ClusterConfig: {InstanceType: ml.m5.xlarge, InstanceCount: 1, VolumeSizeInGB: 30}}
+          AppSpecification: {ImageUri: 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1}
+          RoleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+          ProcessingInputs:
+            - {InputName: model, S3Input: {S3Uri: {Get: Steps.Train.ModelArtifacts.S3ModelArtifacts},
+                                          LocalPath: /opt/ml/processing/model, S3DataType: S3Prefix, S3InputMode: File}}
+          ProcessingOutputConfig:
+            Outputs:
+              - {OutputName: evaluation, S3Output: {S3Uri: "s3://ml-artifacts/churn/evaluation",
+                                                   LocalPath: /opt/ml/processing/evaluation, S3UploadMode: EndOfJob}}
+        PropertyFiles: [{PropertyFileName: Report, OutputName: evaluation, FilePath: evaluation.json}]
+      - Name: CheckAccuracy
+        Type: Condition
+        Arguments:
+          Conditions:
+            - Type: GreaterThanOrEqualTo
+              LeftValue: {Std:JsonGet: {PropertyFile: {Get: Steps.Evaluate.PropertyFiles.Report},
+                                        Path: metrics.accuracy.value}}
+              RightValue: {Get: Parameters.MinAccuracy}
+          IfSteps:
+            - Name: Register
+              Type: RegisterModel
+              Arguments:
+                ModelPackageGroupName: ${ModelPackageGroup.churn.name}
+                ModelApprovalStatus: PendingManualApproval
+                InferenceSpecification:
+                  Containers:
+                    - {Image: 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1,
+                       ModelDataUrl: {Get: Steps.Train.ModelArtifacts.S3ModelArtifacts}}
+                  SupportedContentTypes: [text/csv]
+                  SupportedResponseMIMETypes: [text/csv]
+          ElseSteps:
+            - {Name: AccuracyTooLow, Type: Fail, Arguments: {ErrorMessage: accuracy below MinAccuracy}}
+"""
+FROM_REGISTRY = """\
+apiVersion: reconciler/v1
+kind: Model
+name: churn-registry
+spec:
+  modelPackage: {group: "${ModelPackageGroup.churn.name}", version: latestApproved}
+  executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+"""
 
 
 @contextlib.contextmanager
@@ -155,6 +243,9 @@ class Story:
         self.monitored = False
         self.state["FRAUD_TYPE"] = "ml.c5.xlarge"
         self.state["MONITOR_RUNTIME"] = "1800"
+        self.state["TRAIN_TYPE"] = "ml.m5.xlarge"
+        self.registry = False
+        self.from_registry = False
         self.time_scale = 1.0
 
     def write(self) -> None:
@@ -162,8 +253,14 @@ class Story:
             f.unlink()
         (self.root / "stack.yaml").write_text(STACK)
         (self.root / "models.yaml").write_text(self._fill(MODELS))
+        if self.registry:
+            (self.root / "registry.yaml").write_text(self._fill(REGISTRY))
+        if self.from_registry:
+            (self.root / "registry-model.yaml").write_text(FROM_REGISTRY)
         if self.endpoint:
             text = self._fill(ENDPOINT).replace("CAPTURE", CAPTURE if self.monitored else "")
+            if self.from_registry:
+                text = text.replace("${Model.churn-xgb.name}", "${Model.churn-registry.name}")
             (self.root / "endpoint.yaml").write_text(text.replace("GUARD", GUARD if self.guarded else ""))
             if self.monitored:
                 (self.root / "monitoring.yaml").write_text(self._fill(MONITOR))
@@ -409,7 +506,9 @@ def _run(s: Story, control: object) -> None:
              code == 0 and "CompletedWithViolations (scheduled" in text)
     control.set_time_scale(s.url, s.time_scale)  # type: ignore[attr-defined]
 
-    s.heading("11. Prune: the endpoint and its monitoring leave the specs (the Stack has prune: true)")
+    _registry(s, sm)
+
+    s.heading("12. Prune: the endpoint and its monitoring leave the specs (the Stack has prune: true)")
     s.endpoint = s.monitored = False
     s.write()
     code, text = s.cli("plan", str(s.root))
@@ -419,6 +518,78 @@ def _run(s: Story, control: object) -> None:
     code, _ = s.cli("apply", str(s.root), "--auto-approve")
     s.expect("apply succeeded", code == 0)
     s.converged()
+
+
+def _registry(s: Story, sm: Any) -> None:
+    s.heading("11. The model registry: a pipeline trains and registers, a person approves, the endpoint follows")
+    s.registry = True
+    s.write()
+    code, text = s.cli("plan", str(s.root))
+    s.expect("the group, then the pipeline, shown step by step",
+             s.steps_of(text) == ["CreateModelPackageGroup", "CreatePipeline"] and "+ step Train (Training)" in text)
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply succeeded", code == 0)
+    s.converged()
+    s.state.update(TRAIN_TYPE="ml.m5.2xlarge")
+    s.write()
+    code, text = s.cli("plan", str(s.root))
+    s.expect("one changed instance type: one UpdatePipeline and a one-line step diff",
+             s.steps_of(text) == ["UpdatePipeline"] and text.count("~ step ") == 1
+             and '~ step Train: Arguments.ResourceConfig.InstanceType "ml.m5.xlarge" -> "ml.m5.2xlarge"' in text)
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply succeeded", code == 0)
+    s.converged()
+
+    version = _run_pipeline(s, sm)
+    s.expect("the run registered version 1, awaiting approval", version == (1, "PendingManualApproval"))
+    s.from_registry = True
+    s.write()
+    s.out("  the churn endpoint now serves Model/churn-registry: modelPackage {group: churn, version: latestApproved}")
+    code, text = s.cli("plan", str(s.root))
+    s.expect("nothing is approved yet: a plan error naming the group (exit 1)",
+             code == 1 and "model package group 'churn' has no approved version" in text)
+    _approve(s, sm, 1)
+    code, text = s.cli("plan", str(s.root))
+    s.expect("the plan resolves latestApproved to version 1 and moves the endpoint to it through its canary",
+             "latestApproved -> version 1" in text
+             and s.steps_of(text)[:3] == ["CreateModel", "CreateEndpointConfig", "UpdateEndpoint"])
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply succeeded", code == 0)
+    s.converged()
+
+    version = _run_pipeline(s, sm)
+    _approve(s, sm, version[0])
+    code, text = s.cli("plan", str(s.root))
+    s.expect("a new approval is a model change: the endpoint moves to version 2",
+             "latestApproved -> version 2" in text and "UpdateEndpoint" in s.steps_of(text))
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply rolled it out", code == 0)
+    s.converged()
+
+
+def _run_pipeline(s: Story, sm: Any) -> tuple[int, str]:
+    """Start churn-train (as the team's schedule or CI would) and wait for it: the version it registered."""
+    arn = sm.start_pipeline_execution(PipelineName="churn-train")["PipelineExecutionArn"]
+    s.out(f"  started {arn}")
+    status = "Executing"
+    for _ in range(500):
+        status = sm.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"]
+        if status != "Executing":
+            break
+        time.sleep(0.02)
+    steps = sm.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
+    s.out(f"  execution {status}: " + ", ".join(f"{x['StepName']} {x['StepStatus']}" for x in reversed(steps)))
+    newest = sm.list_model_packages(ModelPackageGroupName="churn", SortBy="CreationTime", SortOrder="Descending",
+                                    MaxResults=1)["ModelPackageSummaryList"][0]
+    s.out(f"  registered version {newest['ModelPackageVersion']} ({newest['ModelApprovalStatus']})")
+    return int(newest["ModelPackageVersion"]), str(newest["ModelApprovalStatus"])
+
+
+def _approve(s: Story, sm: Any, version: int) -> None:
+    arn = f"arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/{version}"
+    sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved",
+                            ApprovalDescription="reviewed the evaluation report")
+    s.out(f"  a reviewer approves version {version} (UpdateModelPackage ModelApprovalStatus=Approved)")
 
 
 def _wait_in_service(sm: object, name: str = "churn") -> None:
