@@ -31,6 +31,21 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
 
 
+def _pipeline(steps: str) -> str:
+    """A Pipeline document whose definition holds `steps` (YAML list items at the steps' indentation)."""
+    return textwrap.dedent("""\
+        apiVersion: reconciler/v1
+        kind: Pipeline
+        name: p
+        spec:
+          roleArn: arn:aws:iam::123456789012:role/x
+          pipelineDefinition:
+            Version: "2020-12-01"
+            Parameters: [{Name: Count, Type: Integer}]
+            Steps:
+        """) + (f"      {steps}\n" if steps else "      []\n")
+
+
 CASES = {
     "malformed yaml": ("a.yaml", "apiVersion: reconciler/v1\nkind: Model\nname: [oops\n", "a.yaml:4:1: invalid YAML"),
     "unknown field": ("m.yaml", """\
@@ -170,6 +185,49 @@ CASES.update({
             destinationS3Uri: s3://b/capture
             captureOptions: [{captureMode: Input}, {captureMode: Input}]
         """, "e.yaml:10:58: dataCaptureConfig.captureOptions lists captureMode Input twice"),
+    "pipeline: a misspelt step type": ("p.yaml", _pipeline("- {Name: Prep, Type: Processsing, Arguments: {}}"),
+                                       "p.yaml:10:28: step Prep: Type 'Processsing' is not a SageMaker pipeline "
+                                       "step type"),
+    "pipeline: an undeclared parameter": (
+        "p.yaml", _pipeline("- {Name: Prep, Type: Processing, Arguments: {X: {Get: Parameters.Size}}}"),
+        "p.yaml:10:61: step Prep: Get: Parameters.Size names a parameter the definition does not declare"),
+    "pipeline: a dependency cycle": (
+        "p.yaml", _pipeline("- {Name: A, Type: Processing, DependsOn: [B]}\n      - {Name: B, Type: Processing, "
+                            "DependsOn: [A]}"),
+        "p.yaml:10:9: the steps depend on each other in a cycle: A -> B -> A"),
+    "pipeline: a duplicate step": (
+        "p.yaml", _pipeline("- {Name: A, Type: Fail}\n      - {Name: A, Type: Fail}"),
+        "p.yaml:11:16: duplicate step name 'A' (first at"),
+    "pipeline: two definitions": (
+        "p.yaml", _pipeline("- {Name: A, Type: Fail}") + "  definitionFile: train.json\n",
+        "has its definition 2 ways (pipelineDefinition, definitionFile)"),
+    "pipeline: a missing definition file": (
+        "p.yaml", _pipeline("").split("  pipelineDefinition:")[0] + "  definitionFile: pipelines/train.json\n",
+        "p.yaml:6:19: definitionFile pipelines/train.json: no such file"),
+    "model: an image framework version that does not exist": ("m.yaml", """\
+        apiVersion: reconciler/v1
+        kind: Model
+        name: m
+        spec:
+          executionRoleArn: arn:aws:iam::123456789012:role/x
+          primaryContainer: {image: {framework: xgboost, version: "1.7-9"}}
+        """, "m.yaml:6:29: image framework 'xgboost' has no version '1.7-9' (did you mean"),
+    "model: a registry version and containers": ("m.yaml", """\
+        apiVersion: reconciler/v1
+        kind: Model
+        name: m
+        spec:
+          executionRoleArn: arn:aws:iam::123456789012:role/x
+          modelPackage: {group: churn, version: latestApproved}
+          primaryContainer: {image: x}
+        """, "m.yaml:6:17: a Model deploys either a modelPackage or its own containers"),
+    "model package group: a policy without statements": ("g.yaml", """\
+        apiVersion: reconciler/v1
+        kind: ModelPackageGroup
+        name: churn
+        spec:
+          resourcePolicy: {Version: "2012-10-17"}
+        """, "g.yaml:5:19: resourcePolicy needs a Statement"),
 })
 
 
