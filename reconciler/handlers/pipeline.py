@@ -211,9 +211,11 @@ class PipelineHandler(Handler):
             raise
         for execution in page.get("PipelineExecutionSummaries") or []:
             arn = execution["PipelineExecutionArn"]
-            if execution.get("PipelineExecutionStatus") != "Executing":
+            status = execution.get("PipelineExecutionStatus")
+            if status not in RUNNING:
                 continue
-            call(sm, "StopPipelineExecution", {"PipelineExecutionArn": arn})
+            if status == "Executing":  # one already Stopping is only waited for
+                call(sm, "StopPipelineExecution", {"PipelineExecutionArn": arn})
             ctx.hooks.step_progress(step, f"stopping {arn}")
             try:
                 wait_with_progress(ctx.wait, ctx.hooks, step,

@@ -248,3 +248,22 @@ def test_what_sagemaker_cannot_change_is_a_plan_error(registry_cli: Cli, change:
 def test_the_specs_registry_file_is_the_documented_example() -> None:
     text = (REPO / "specs" / REGISTRY).read_text()
     assert "kind: ModelPackageGroup" in text and "kind: Pipeline" in text
+
+
+def test_deleting_a_pipeline_stops_its_running_execution_first(registry_cli: Cli) -> None:
+    url = registry_cli.sandbox.url
+    apply_ok(registry_cli)
+    before = control.get_clock(url)["time_scale"]
+    control.set_time_scale(url, 60)  # the execution now runs for about 20 s
+    try:
+        sm = boto3.client("sagemaker")
+        arn = sm.start_pipeline_execution(PipelineName=PIPELINE)["PipelineExecutionArn"]
+        docs = (registry_cli.root / REGISTRY).read_text().split("\n---\n")
+        (registry_cli.root / REGISTRY).write_text(docs[0] + "\n")  # the group stays, the pipeline goes
+        result = registry_cli("apply", registry_cli.root, "--auto-approve")
+        assert result.code == 0, result.text
+        assert f"stopping {arn}" in result.out  # and waited for: SageMaker refuses to delete while it runs
+        assert not [p for p in sm.list_pipelines()["PipelineSummaries"] if p["PipelineName"] == PIPELINE]
+    finally:
+        control.set_time_scale(url, before)
+
