@@ -3,7 +3,8 @@ ModelPackageGroup document declares: named after the document.
 
 Its description and managed configuration are set at creation (SageMaker has no update for a
 group: a change is a plan error saying so); its resource policy (cross-account registries) is
-compared as normalized JSON and set with Put/DeleteModelPackageGroupPolicy. The versions in it are
+compared in canonical form (`diff/iam.py`: statement order, one-element lists, account-id
+principals) and set with Put/DeleteModelPackageGroupPolicy. The versions in it are
 made by pipelines, not by specs, and are never drift. Deleting a group that still holds versions
 is a plan error unless its document said `deleteVersions: true`, which is recorded on the group as
 the `reconciler:delete-versions` tag so it holds once the document is gone (like `protect`); the
@@ -18,7 +19,8 @@ from reconciler import tags as tagmod
 from reconciler.aws.calls import call, paginate
 from reconciler.aws.errors import is_conflict, is_not_found
 from reconciler.changes import Action, Step
-from reconciler.diff.policy import FieldPolicy, canonical_document
+from reconciler.diff.iam import canonical_policy
+from reconciler.diff.policy import FieldPolicy
 from reconciler.frozen import thaw
 from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned
 from reconciler.handlers.sagemaker_common import find_by_name, read, run_simple
@@ -36,7 +38,7 @@ def group_view(request: Any, policy: Any, delete_versions: bool, tags: dict[str,
     body = from_api(POLICY.normalize(thaw(request) or {}), operation_input("sagemaker", "CreateModelPackageGroup"),
                     drop_unknown=True)
     if policy:
-        body["resourcePolicy"] = canonical_document(policy)
+        body["resourcePolicy"] = canonical_policy(policy)
     if delete_versions:
         body["deleteVersions"] = True
     return {**body, "tags": dict(tags)}

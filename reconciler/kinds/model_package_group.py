@@ -15,6 +15,7 @@ from types import MappingProxyType
 from reconciler.addressing import Address
 from reconciler.aws.shapes import operation_input, to_api
 from reconciler.diagnostics import Diagnostics
+from reconciler.diff.iam import policy_text
 from reconciler.handlers.model_package_group import ModelPackageGroupHandler, group_view
 from reconciler.kinds.base import ExpandContext, desired
 from reconciler.resources import Desired
@@ -56,7 +57,7 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     delete_versions = bool(spec.pop("deleteVersions", False))
     request = {"ModelPackageGroupName": doc.name,
                **to_api(spec, operation_input("sagemaker", "CreateModelPackageGroup"))}
-    text = json.dumps(policy, sort_keys=True, separators=(",", ":")) if policy else None
+    text = policy_text(policy) if policy else None
     tags = ctx.user_tags(doc)
     ctx.define(doc, doc.name, ctx.arn(HANDLER.arn_type, doc.name))
     return [desired(doc, Address(HANDLER.type, doc.name), request, group_view(request, text, delete_versions, tags),

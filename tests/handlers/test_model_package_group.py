@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.changes import Action
+from reconciler.diff.iam import canonical_policy
 from reconciler.errors import PlanError
 from reconciler.frozen import thaw
 from tests.handlers.answers import desired_of
@@ -45,12 +46,23 @@ def test_a_new_group_with_a_policy_is_created_then_given_it(tmp_path: Path) -> N
     create, put = p.steps
     assert create.params["ModelPackageGroupName"] == GROUP
     assert create.params["ModelPackageGroupDescription"] == "Churn classifiers"
-    assert json.loads(put.params["ResourcePolicy"]) == POLICY
+    assert json.loads(put.params["ResourcePolicy"]) == canonical_policy(POLICY)
 
 
 def test_a_policy_read_back_in_another_layout_plans_clean(tmp_path: Path) -> None:
     live_policy = json.dumps({"Statement": POLICY["Statement"], "Version": POLICY["Version"]}, indent=4)
     recorded = _applied(tmp_path, POLICY_YAML, policy=live_policy)
+    p, _ = plan(tmp_path / "applied", recorded)
+    assert p.is_empty, p.dumps()
+
+
+def test_a_policy_aws_rewrote_plans_clean(tmp_path: Path) -> None:
+    statement = dict(POLICY["Statement"][0])
+    statement["Principal"] = {"AWS": "210987654321"}  # an account id: AWS answers its root ARN, or the reverse
+    statement["Resource"] = [statement["Resource"]]  # a one-element list where git has a string
+    statement["Action"] = list(reversed(statement["Action"]))
+    recorded = _applied(tmp_path, POLICY_YAML, policy=json.dumps({"Version": POLICY["Version"],
+                                                                   "Statement": statement}))
     p, _ = plan(tmp_path / "applied", recorded)
     assert p.is_empty, p.dumps()
 
