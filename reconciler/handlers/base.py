@@ -186,6 +186,9 @@ class Handler(ABC):
     parent_type: ClassVar[str | None] = None
     reads_children: ClassVar[tuple[str, ...]] = ()  # child types its comparable state reads (`Live.related`)
     delete_stage: ClassVar[str] = "main"  # "pre": deleted before any create or update of the plan
+    # Names AWS provides in every account (the default event bus): never created nor deleted; a
+    # document may name one to manage what can be set on it, and it is then tagged as the stack's.
+    provided_names: ClassVar[frozenset[str]] = frozenset()
     operations: ClassVar[frozenset[str]]  # the step operations this handler executes
     policy: ClassVar[FieldPolicy] = FieldPolicy()
     shape: ClassVar[tuple[str, str] | None] = None  # (service, operation): the comparable's spec shape

@@ -151,10 +151,11 @@ def _probe(stack: StackSpec, clients: ReadClients, desired: dict[Address, Desire
     for address, found in zip(missing, probed, strict=True):
         if found is None:
             continue
-        if tagmod.owned_by(found.tags, stack.stack.name) or address in adopted:
-            live[address] = found
-            continue
         owner = found.tags.get(tagmod.STACK)
+        provided = address.name in handler_for(address.type).provided_names and not owner
+        if tagmod.owned_by(found.tags, stack.stack.name) or address in adopted or provided:
+            live[address] = found  # a provided one (the default event bus) is used as it is, then tagged ours
+            continue
         whose = f"owned by stack '{owner}'" if owner else "not managed by reconciler"
         d = desired[address]
         problems.append(

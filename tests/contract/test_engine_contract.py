@@ -76,12 +76,13 @@ def test_plan_of_a_new_stack_reads_and_never_writes(stubs: Stubs, tmp_path: Path
     stubs.tagging.add_response(
         "get_resources", {"ResourceTagMappingList": []},
         {"TagFilters": [{"Key": "reconciler:stack", "Values": ["demo"]}],
-         "ResourceTypeFilters": ["cloudwatch:alarm", "sagemaker:data-quality-job-definition", "sagemaker:endpoint",
+         "ResourceTypeFilters": ["cloudwatch:alarm", "events:event-bus", "events:rule",
+                                 "sagemaker:data-quality-job-definition", "sagemaker:endpoint",
                                  "sagemaker:endpoint-config", "sagemaker:inference-experiment", "sagemaker:model",
                                  "sagemaker:model-bias-job-definition",
                                  "sagemaker:model-explainability-job-definition",
                                  "sagemaker:model-package-group", "sagemaker:model-quality-job-definition",
-                                 "sagemaker:monitoring-schedule", "sagemaker:pipeline"],
+                                 "sagemaker:monitoring-schedule", "sagemaker:pipeline", "schemas:registry"],
          "ResourcesPerPage": 100})
     stubs.not_found("describe_model", "model")
     stubs.not_found("describe_endpoint_config", "endpoint configuration")

@@ -304,6 +304,8 @@ def test_committed_schemas_are_up_to_date() -> None:
         "alarm.schema.json",
         "document.schema.json",
         "endpoint.schema.json",
+        "eventbus.schema.json",
+        "eventrule.schema.json",
         "model.schema.json",
         "modelpackagegroup.schema.json",
         "monitoringschedule.schema.json",
@@ -445,12 +447,14 @@ def test_def_names_of_colliding_shapes_are_namespaced() -> None:
     assert def_name("cloudwatch", "Statistic") == "CloudWatch.Statistic"
     assert def_name("cloudwatch", "ComparisonOperator") == "ComparisonOperator"
     assert def_name("cloudwatch", "AlarmSpec") == "CloudWatch.AlarmSpec"  # hand-written
+    assert def_name("events", "RoleArn") == "EventBridge.RoleArn"  # SageMaker has one
     with pytest.raises(ValueError):
-        def_name("events", "Rule")
+        def_name("s3", "Bucket")  # no kind uses S3
     services = {
         "": ("sagemaker", _shape_names("sagemaker")),
         "ApplicationAutoScaling.": ("application-autoscaling", _shape_names("application-autoscaling")),
         "CloudWatch.": ("cloudwatch", _shape_names("cloudwatch")),
+        "EventBridge.": ("events", _shape_names("events")),
     }
     defs = any_document_schema()["$defs"]
     namespaced = {key for key in defs if "." in key}
@@ -464,7 +468,9 @@ def test_def_names_of_colliding_shapes_are_namespaced() -> None:
         "CloudWatch.MetricName",
         "CloudWatch.ReturnData",
         "CloudWatch.Statistic",
-    }
+    } | {f"EventBridge.{name}" for name in ("Arn", "Boolean", "Database", "Integer", "MaximumRetryAttempts",
+                                            "ResourceArn", "RoleArn", "ScheduleExpression", "String", "Tag",
+                                            "TagKey", "TagList", "TagValue")}
     for key in defs:
         if key in hand_written_defs():
             continue
@@ -879,7 +885,7 @@ def test_dropped_patterns() -> None:
     dropped = dropped_patterns()
     assert dropped == tuple(sorted(dropped))
     aas = _shape_names("application-autoscaling")
-    assert {d.shape for d in dropped} <= (aas - _shape_names("sagemaker")) | {"EntityDescription"}
+    assert {d.shape for d in dropped} <= (aas - _shape_names("sagemaker")) | {"EntityDescription", "RunCommandTargetKey"}
     assert {"PolicyName", "ResourceIdMaxLen1600", "XmlString"} <= {d.shape for d in dropped}
     assert {d.reason for d in dropped} == {
         "Unicode property class \\p{...}",
@@ -1283,8 +1289,8 @@ def _required_shadow() -> dict[str, Any]:
 
 
 def test_schema_kinds_are_the_spec_kinds() -> None:
-    resource_kinds = ("Model", "Endpoint", "Alarm", "ShadowTest", "ModelPackageGroup", "MonitoringSchedule",
-                      "Pipeline")
+    resource_kinds = ("Model", "Endpoint", "Alarm", "ShadowTest", "EventBus", "EventRule", "ModelPackageGroup",
+                      "MonitoringSchedule", "Pipeline")
     assert KINDS == tuple(REGISTRY.names) == ("Stack", *resource_kinds)
     assert REGISTRY.resource_kinds == resource_kinds
     assert {name for name, _ in REGISTRY.sources()} == set(REGISTRY.resource_kinds)
