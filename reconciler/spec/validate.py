@@ -115,7 +115,9 @@ def _schema_message(doc: Document, error: Any, diags: Diagnostics) -> None:
         got = {"str": "string", "dict": "mapping", "list": "list", "bool": "boolean", "NoneType": "null"}.get(
             got, got
         )
-        diags.error(f"{where}: expected {expected}, got {got} {_short(error.instance)}", doc.pos(path))
+        shown = "" if error.instance is None else f" {_short(error.instance)}"  # "got null", not "got null None"
+        hint = " (an empty `spec:`? write `spec: {}`)" if error.instance is None and tuple(path) == ("spec",) else ""
+        diags.error(f"{where}: expected {expected}, got {got}{shown}{hint}", doc.pos(path))
         return
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "greater than",
