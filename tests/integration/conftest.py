@@ -73,7 +73,8 @@ def cli(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     yield Cli(sandbox, root)
 
 
-EXTRA_FILES = ("autoscaled.yaml", "serverless.yaml", "shadow-test.yaml", "monitoring.yaml", "registry.yaml")
+EXTRA_FILES = ("autoscaled.yaml", "serverless.yaml", "shadow-test.yaml", "monitoring.yaml", "registry.yaml",
+               "events.yaml")
 
 
 @pytest.fixture()
