@@ -46,6 +46,20 @@ def _pipeline(steps: str) -> str:
         """) + (f"      {steps}\n" if steps else "      []\n")
 
 
+def _rule(line: str, targets: int = 1) -> str:
+    """An EventRule document with `line` in its spec and `targets` SQS targets."""
+    queue = "arn:aws:sqs:us-east-1:123456789012:q"
+    items = "".join(f"\n            - {{id: t{i}, arn: '{queue}'}}" for i in range(targets))
+    return textwrap.dedent(f"""\
+        apiVersion: reconciler/v1
+        kind: EventRule
+        name: r
+        spec:
+          {line}
+          targets:{items}
+        """)
+
+
 CASES = {
     "malformed yaml": ("a.yaml", "apiVersion: reconciler/v1\nkind: Model\nname: [oops\n", "a.yaml:4:1: invalid YAML"),
     "unknown field": ("m.yaml", """\
@@ -221,6 +235,27 @@ CASES.update({
           modelPackage: {group: churn, version: latestApproved}
           primaryContainer: {image: x}
         """, "m.yaml:6:17: a Model deploys either a modelPackage or its own containers"),
+    "event rule: an operator with the wrong argument": ("r.yaml", _rule("eventPattern: {detail: {v: [{prefix: 1}]}}"),
+                                                         "r.yaml:5:31: detail.v[0]: prefix takes a string"),
+    "event rule: a pattern that is not JSON": ("r.yaml", _rule("eventPattern: {detail: {score: [.nan]}}"),
+                                               "r.yaml:5:17: eventPattern cannot be sent as JSON"),
+    "event rule: a scalar where a list goes": ("r.yaml", _rule("eventPattern: {source: aws.sagemaker}"),
+                                               "r.yaml:5:26: source: values to match go in a list"),
+    "event rule: a five-field cron": ("r.yaml", _rule("scheduleExpression: cron(0 3 * * *)"),
+                                      "r.yaml:5:23: cron(0 3 * * *): a cron expression has 6 fields"),
+    "event rule: both days given": ("r.yaml", _rule("scheduleExpression: cron(0 3 1 * MON *)"),
+                                    "exactly one of day-of-month (1) and day-of-week (MON) must be '?'"),
+    "event rule: rate with a plural for 1": ("r.yaml", _rule("scheduleExpression: rate(1 days)"),
+                                             "r.yaml:5:23: rate(1 days): write rate(1 day)"),
+    "event rule: six targets": ("r.yaml", _rule("eventPattern: {source: [x]}", targets=6),
+                                "r.yaml:7:5: 6 targets; a rule has at most 5"),
+    "event bus: the default bus with settings": ("b.yaml", """\
+        apiVersion: reconciler/v1
+        kind: EventBus
+        name: default
+        spec:
+          description: mine
+        """, "b.yaml:5:16: the default event bus exists in every account and only its policy can be set here"),
     "model package group: a policy without statements": ("g.yaml", """\
         apiVersion: reconciler/v1
         kind: ModelPackageGroup
