@@ -310,6 +310,7 @@ def test_committed_schemas_are_up_to_date() -> None:
         "modelpackagegroup.schema.json",
         "monitoringschedule.schema.json",
         "pipeline.schema.json",
+        "schemaregistry.schema.json",
         "shadowtest.schema.json",
         "stack.schema.json",
     ]
@@ -455,6 +456,7 @@ def test_def_names_of_colliding_shapes_are_namespaced() -> None:
         "ApplicationAutoScaling.": ("application-autoscaling", _shape_names("application-autoscaling")),
         "CloudWatch.": ("cloudwatch", _shape_names("cloudwatch")),
         "EventBridge.": ("events", _shape_names("events")),
+        "Schemas.": ("schemas", _shape_names("schemas")),
     }
     defs = any_document_schema()["$defs"]
     namespaced = {key for key in defs if "." in key}
@@ -1291,7 +1293,7 @@ def _required_shadow() -> dict[str, Any]:
 
 def test_schema_kinds_are_the_spec_kinds() -> None:
     resource_kinds = ("Model", "Endpoint", "Alarm", "ShadowTest", "EventBus", "EventRule", "ModelPackageGroup",
-                      "MonitoringSchedule", "Pipeline")
+                      "MonitoringSchedule", "Pipeline", "SchemaRegistry")
     assert KINDS == tuple(REGISTRY.names) == ("Stack", *resource_kinds)
     assert REGISTRY.resource_kinds == resource_kinds
     assert {name for name, _ in REGISTRY.sources()} == set(REGISTRY.resource_kinds)
