@@ -115,14 +115,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _render_plan(plan: Any, fmt: str) -> str:
+def _render_plan(plan: Any, fmt: str, **markdown: Any) -> str:
     from reconciler.render import render_plan_json, render_plan_markdown, render_plan_text, should_color
 
     if fmt == "json":
         return render_plan_json(plan)
     if fmt == "markdown":
-        return render_plan_markdown(plan)
+        return render_plan_markdown(plan, **markdown)
     return render_plan_text(plan, color=should_color(sys.stdout))
+
+
+def _markdown_options(args: argparse.Namespace) -> dict[str, Any]:
+    """--max-chars and --details-url, for the Markdown renderer (only with --format markdown)."""
+    if args.details_url and args.max_chars is None:
+        raise CliError("--details-url only applies with --max-chars (it is where the note of a shortened text points)")
+    if args.max_chars is not None and args.format != "markdown":
+        raise CliError("--max-chars only applies with --format markdown")
+    return {"max_chars": args.max_chars, "details_url": args.details_url}
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -130,6 +139,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     if args.lock_timeout and not args.lock:
         raise CliError("--lock-timeout only applies with --lock (plan takes the lock only when asked)")
+    markdown = _markdown_options(args)
     stack = _load(args.dir)
     clients = _clients(args, stack.stack.region, read_only=True)
     lock = None
@@ -147,7 +157,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     if args.out:
         Path(args.out).write_text(plan.dumps(), encoding="utf-8")
-    out(_render_plan(plan, args.format).rstrip("\n"))
+    out(_render_plan(plan, args.format, **markdown, saved_plan=args.out).rstrip("\n"))
     if args.out and args.format == "text":
         out(f"\nSaved the plan to {args.out}; apply exactly this plan with: reconciler apply {args.out}")
     if args.verbose:
@@ -271,6 +281,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
     from reconciler.plan.planner import make_plan
     from reconciler.render import render_drift_json, render_drift_markdown, render_drift_text, should_color
 
+    markdown = _markdown_options(args)
     stack = _load(args.dir)
     clients = _clients(args, stack.stack.region, read_only=True)
     plan, snapshot = make_plan(stack, clients)
@@ -278,7 +289,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
     if args.format == "json":
         out(render_drift_json(report).rstrip("\n"))
     elif args.format == "markdown":
-        out(render_drift_markdown(report).rstrip("\n"))
+        out(render_drift_markdown(report, **markdown).rstrip("\n"))
     else:
         out(render_drift_text(report, color=should_color(sys.stdout)).rstrip("\n"))
     return EXIT_OK if report.in_sync else EXIT_CHANGES
@@ -383,6 +394,26 @@ def _aws_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--endpoint-url", help="AWS endpoint URL, e.g. a sandbox (default: AWS_ENDPOINT_URL)")
 
 
+def _max_chars(value: str) -> int:
+    from reconciler.render.markdown import MIN_MAX_CHARS
+
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < MIN_MAX_CHARS:
+        raise argparse.ArgumentTypeError(f"at least {MIN_MAX_CHARS}, got {number}")
+    return number
+
+
+def _markdown_arguments(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--max-chars", type=_max_chars, metavar="N",
+                   help="with --format markdown: at most N characters; whole detail blocks are left out from the "
+                        "end and a note says how many (a PR comment or issue: 65000; default: no limit)")
+    p.add_argument("--details-url", metavar="URL",
+                   help=f"with --max-chars: where that note says the full {what} is (e.g. the CI run keeping it)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from reconciler import __version__
 
@@ -402,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="save the plan as JSON, to apply exactly it later")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
+    _markdown_arguments(p, "plan")
     p.add_argument("--verbose", "-v", action="store_true", help="print how many API calls the plan made")
     p.add_argument("--lock", action="store_true", help="hold the stack lock while planning (no apply meanwhile)")
     p.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
@@ -428,6 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("drift", help="report drift (changed outside git) and pending changes")
     p.add_argument("dir", nargs="?", default="specs")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    _markdown_arguments(p, "report")
     _aws_options(p)
     p.set_defaults(func=cmd_drift)
 
