@@ -6,9 +6,16 @@ request: it is counted and may draw an injected fault (``faults``), waits
 ``latency_ms`` (outside any lock, so concurrent callers overlap like they would
 against AWS), then, unless the fault answers it first (throttling, 503), runs
 through moto under ``RUNTIME.lock`` after ``RUNTIME.tick()`` has applied every
-status transition that is due; a ``drop`` fault then closes the connection instead
-of sending moto's response. moto's own ``/moto-api/`` routes are neither counted
-nor faulted.
+status transition that is due (and every running pipeline execution has been brought
+to the current time); a ``drop`` fault then closes the connection instead of sending
+moto's response. moto's own ``/moto-api/`` routes are neither counted nor faulted.
+
+moto's server picks the service of a request from its SigV4 signing name (or host) and
+has no EventBridge Schemas; a request signed for ``schemas`` is served by
+``schemas_api.SchemasApp`` instead, the same way (counted, faulted, under the lock).
+EventBridge deliveries queued meanwhile (``event_delivery``: SageMaker's events, a
+rule's targets) run once the lock is free, before the request is served (what fell due
+is delivered first) and after it (what it caused), before the response is sent.
 
 Control routes (all JSON):
 
@@ -37,6 +44,9 @@ Control routes (all JSON):
   (a ``"seed"`` key, even null, restarts the generator) and/or ``{"next": ["drop", ...]}``
   (replaces the queue of forced faults).
 - ``GET /_sandbox/calls``: ``{"mutating": N, "total": M}``.
+- ``GET /_sandbox/events/deliveries``: ``{"deliveries": [...], "events": [...]}``, every EventBridge
+  delivery (time, rule, bus, target, kind, input, outcome) and every event put on a bus, oldest first,
+  once what is due has been evaluated and delivered.
 
 Errors answer ``{"error": "..."}`` with 400 (bad body; for the pipeline and model-package
 routes also an unknown pipeline, step, group or version), 404 (unknown endpoint, variant,
@@ -55,7 +65,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
-from reconciler.sandbox import faults, sagemaker_patches
+from reconciler.sandbox import event_delivery, faults, sagemaker_patches, schemas_api
 from reconciler.sandbox.clock import validate_time_scale
 from reconciler.sandbox.control import (
     APPROVAL_STATUSES,
@@ -102,6 +112,7 @@ class SandboxApp:
         fault_injector: faults.FaultInjector | None = None,
     ) -> None:
         self._aws_app = aws_app
+        self._schemas = schemas_api.SchemasApp(region)
         self._region = region
         self._latency_s = max(0.0, float(latency_ms)) / 1000.0
         self.faults = fault_injector if fault_injector is not None else faults.FaultInjector()
@@ -109,7 +120,9 @@ class SandboxApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith(CONTROL_PREFIX):
-            return self._control(environ, start_response)
+            answer = self._control(environ, start_response)
+            event_delivery.flush()
+            return answer
         if path.startswith(MOTO_API_PREFIX):
             return self._moto(environ, start_response)
         request = faults.describe_request(environ)
@@ -136,7 +149,14 @@ class SandboxApp:
     def _moto(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         with RUNTIME.lock:
             RUNTIME.tick()
-            return self._aws_app(environ, start_response)
+            sagemaker_patches.advance_pipelines()
+        event_delivery.flush()
+        app = self._schemas if schemas_api.is_schemas_request(environ) else self._aws_app
+        with RUNTIME.lock:
+            RUNTIME.tick()
+            answer = app(environ, start_response)
+        event_delivery.flush()
+        return answer
 
     def _control(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -182,6 +202,13 @@ class SandboxApp:
         if parts == ["model-packages", "approve"]:
             _require_method(request, "POST")
             return self._approve(_json_body(request))
+        if parts == ["events", "deliveries"]:
+            _require_method(request, "GET")
+            with RUNTIME.lock:
+                RUNTIME.tick()
+                sagemaker_patches.advance_pipelines()
+            event_delivery.flush()
+            return {"deliveries": event_delivery.deliveries(), "events": event_delivery.events()}
         raise ControlError(404, f"no such sandbox route: {request.path}")
 
     def _clock(self, request: Request) -> dict[str, Any]:

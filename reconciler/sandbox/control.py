@@ -6,7 +6,8 @@ scale a variant (instances or serverless provisioned concurrency) as Application
 Auto Scaling would, decide how the next Model Monitor execution of a schedule ends
 (and start it now), make the next execution of a pipeline fail at a step or choose
 its Condition steps' outcomes, approve (or reject) a model package version as a
-reviewer would, or make AWS unreliable (seeded faults) and watch the calls made.
+reviewer would, see what EventBridge delivered (and the events put on its buses),
+or make AWS unreliable (seeded faults) and watch the calls made.
 Every helper returns the JSON answer as a dict and raises ``SandboxControlError``
 (with the HTTP status) when the sandbox refuses.
 """
@@ -152,6 +153,19 @@ def approve_model_package(
     if description is not None:
         body["description"] = description
     return _call(url, "POST", "model-packages/approve", body)
+
+
+def event_deliveries(url: str) -> dict[str, Any]:
+    """Every EventBridge delivery and every event put on a bus, oldest first, once what is due is delivered.
+
+    ``{"deliveries": [...], "events": [...]}``. A delivery: ``time``, ``event_id``, ``source``, ``detail_type``,
+    ``bus``, ``rule``, ``rule_arn``, ``target_id``, ``target_arn``, ``kind`` (``sqs``, ``logs``, ``archive``,
+    ``event-bus``, ``api-destination``, ``sagemaker-pipeline``, or the target's service, e.g. ``lambda``),
+    ``input`` (the event, or what the target's Input/InputPath/InputTransformer made of it), ``outcome``
+    (``delivered``, ``started <pipeline execution ARN>``, ``recorded (...)`` or ``failed: ...``) and ``error``
+    (None unless it failed). An event: ``time``, ``received_at``, ``event_id``, ``source``, ``detail_type``,
+    ``account``, ``region``, ``bus``, ``resources``, ``detail``, ``matched_rules``."""
+    return _call(url, "GET", "events/deliveries", None)
 
 
 def get_faults(url: str) -> dict[str, Any]:

@@ -16,6 +16,10 @@ timed ``lifecycle.Operation`` on the sandbox clock:
 
 The module also holds the ``scale_variant`` control action (the autoscaler of
 instance variants). Errors are moto's ``ValidationException`` with AWS's wording.
+Each status change emits SageMaker's EventBridge events (``sagemaker_events``): an
+Endpoint State Change when Creating, Updating or Deleting starts and when the
+endpoint is InService again, and a Deployment State Change when a weights and
+capacities update starts.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import FakeEndpoint, SageMakerModelBackend
 
-from reconciler.sandbox import autoscaling
+from reconciler.sandbox import autoscaling, sagemaker_events
 from reconciler.sandbox import endpoint_state as state
 from reconciler.sandbox import variants as v
 from reconciler.sandbox.endpoint_update import pending_summary
@@ -73,6 +77,7 @@ def create_endpoint(
         backend.endpoints[endpoint_name] = endpoint
         state.start_operation(endpoint, OperationKind.CREATE, create_phases(), now, _finish_create(endpoint))
         state.mark_variants(endpoint, create_phases()[0], now)
+        sagemaker_events.endpoint_changed(endpoint, now)
         return endpoint
 
 
@@ -80,6 +85,7 @@ def _finish_create(endpoint: FakeEndpoint) -> Callable[[datetime], None]:
     def finish(at: datetime) -> None:
         endpoint.production_variants = v.settle(endpoint.production_variants)
         state.settle(endpoint, at)
+        sagemaker_events.endpoint_changed(endpoint, at)
 
     return finish
 
@@ -142,6 +148,7 @@ def update_endpoint_weights_and_capacities(
         endpoint.production_variants = v.with_status(updated, [r["VariantName"] for r in requests], entry)
         endpoint.last_modified_time = now
         state.start_operation(endpoint, OperationKind.WEIGHTS, phases, now, _finish_weights(endpoint))
+        sagemaker_events.endpoint_changed(endpoint, now, deployment=True)
         return str(endpoint.arn)
 
 
@@ -149,6 +156,7 @@ def _finish_weights(endpoint: FakeEndpoint) -> Callable[[datetime], None]:
     def finish(at: datetime) -> None:
         endpoint.production_variants = v.settle(endpoint.production_variants)
         state.settle(endpoint, at)
+        sagemaker_events.endpoint_changed(endpoint, at)
 
     return finish
 
@@ -168,6 +176,7 @@ def delete_endpoint(backend: SageMakerModelBackend, endpoint_name: str) -> None:
         now = RUNTIME.now()
         endpoint.last_modified_time = now
         state.start_operation(endpoint, OperationKind.DELETE, delete_phases(), now, _finish_delete(backend, endpoint))
+        sagemaker_events.endpoint_changed(endpoint, now)
 
 
 def _finish_delete(backend: SageMakerModelBackend, endpoint: FakeEndpoint) -> Callable[[datetime], None]:

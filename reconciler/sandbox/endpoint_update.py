@@ -15,6 +15,11 @@ or when MaximumExecutionTimeoutInSeconds passes. The rollback is itself timed
 only for weight/capacity changes) and ends InService on the old config with the
 FailureReason, or in UpdateRollbackFailed when a rollback failure was armed with
 ``fail-next-rollback``. Either way LastDeploymentConfig is the config in effect.
+
+SageMaker's EventBridge events are emitted on the way (``sagemaker_events``): an
+Endpoint State Change when the update starts and when it ends (InService, or
+UpdateRollbackFailed), and a Deployment State Change when it (or its rollback)
+starts, at each of its phases and when it ends.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from typing import Any
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import FakeEndpoint, SageMakerModelBackend
 
-from reconciler.sandbox import autoscaling, guardrails
+from reconciler.sandbox import autoscaling, guardrails, sagemaker_events
 from reconciler.sandbox import deployment_plan as plans
 from reconciler.sandbox import endpoint_state as state
 from reconciler.sandbox import variants as v
@@ -122,7 +127,7 @@ def _begin(
     endpoint.failure_reason = None
     endpoint.last_modified_time = started
     deadline = started + timedelta(seconds=plan.timeout_seconds) if plan.timeout_seconds else None
-    state.start_operation(
+    operation = state.start_operation(
         endpoint,
         OperationKind.UPDATE,
         plan.phases,
@@ -133,6 +138,8 @@ def _begin(
         timeout=_timeout(plan.timeout_seconds),
         on_abort=_roll_back(endpoint, pending),
     )
+    sagemaker_events.endpoint_changed(endpoint, started, deployment=True)
+    sagemaker_events.announce_phases(endpoint, operation)
     return pending
 
 
@@ -179,6 +186,7 @@ def _finish_update(endpoint: FakeEndpoint, pending: PendingUpdate) -> Callable[[
         _deploy(endpoint, runtime, pending)
         endpoint.failure_reason = None
         state.settle(endpoint, at)
+        sagemaker_events.endpoint_changed(endpoint, at, deployment=True)
 
     return finish
 
@@ -199,7 +207,11 @@ def _roll_back(endpoint: FakeEndpoint, pending: PendingUpdate) -> Callable[[date
         logger.info("sandbox: rolling back the update of %s: %s", endpoint.endpoint_name, reason)
         pending.rollback_reason = reason
         phases = plans.rollback_phases(pending.plan, phase_index)
-        state.start_operation(endpoint, OperationKind.ROLLBACK, phases, at, _finish_rollback(endpoint, pending))
+        operation = state.start_operation(
+            endpoint, OperationKind.ROLLBACK, phases, at, _finish_rollback(endpoint, pending)
+        )
+        sagemaker_events.endpoint_changed(endpoint, at, state=False, deployment=True)
+        sagemaker_events.announce_phases(endpoint, operation)
 
     return roll_back
 
@@ -215,9 +227,10 @@ def _finish_rollback(endpoint: FakeEndpoint, pending: PendingUpdate) -> Callable
         if failure:
             endpoint.failure_reason = guardrails.rollback_failed_reason(reason, failure)
             state.settle(endpoint, at, "UpdateRollbackFailed")
-            return
-        endpoint.failure_reason = reason
-        state.settle(endpoint, at)
+        else:
+            endpoint.failure_reason = reason
+            state.settle(endpoint, at)
+        sagemaker_events.endpoint_changed(endpoint, at, deployment=True)
 
     return finish
 

@@ -27,6 +27,11 @@ Choices where AWS's behaviour is unconfirmed:
 - List calls page by an offset token, 10 a page unless MaxResults says otherwise; steps are
   listed newest first (by StartTime) unless SortOrder is Ascending.
 
+Every execution status change emits SageMaker's ``SageMaker Model Building Pipeline Execution Status
+Change`` event, and every version a RegisterModel step makes a ``SageMaker Model Package State Change``
+(``sagemaker_events``), when the lazy clock evaluation reaches it; the events of one evaluation are
+emitted in the order of their times.
+
 ``pipeline_api`` holds the moto response handlers.
 """
 
@@ -44,6 +49,7 @@ from moto.sagemaker.models import FakePipeline, SageMakerModelBackend
 
 from reconciler.sandbox import pipeline_model as pm
 from reconciler.sandbox import registry_model as rm
+from reconciler.sandbox import sagemaker_events
 from reconciler.sandbox.experiment_model import timestamp
 from reconciler.sandbox.runtime import RUNTIME
 
@@ -56,23 +62,49 @@ T = TypeVar("T")
 # --- the clock ------------------------------------------------------------------------------------
 
 
+Announcement = tuple[datetime, Callable[[], None]]
+
+
 def now_of(backend: SageMakerModelBackend) -> datetime:
     """Apply what is due (endpoints, then pipeline executions) and return the sandbox time; call under the lock.
 
-    The time is cut to milliseconds, the precision the API's timestamps have."""
+    The time is cut to milliseconds, the precision the API's timestamps have. The status changes and the
+    registered versions this brings are announced (``sagemaker_events``) once every execution is at ``now``."""
     RUNTIME.tick()
     now = RUNTIME.now()
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-    pm.advance_all(backend, now, _registrar(backend))
+    store = pm.store_of(backend)
+    if not store.active:
+        return now
+    before = [(execution, execution.status) for execution in store.active.values()]
+    announcements: list[Announcement] = []
+    pm.advance_all(backend, now, _registrar(backend, announcements))
+    for execution, status in before:
+        if execution.status != status:
+            announcements.append((execution.ended or now, _execution_announcement(backend, execution, status, now)))
+    for _, announce in sorted(announcements, key=lambda item: item[0]):
+        announce()
     return now
 
 
-def _registrar(backend: SageMakerModelBackend) -> pm.Registrar:
+def _execution_announcement(
+    backend: SageMakerModelBackend, execution: pm.Execution, previous: str | None, now: datetime
+) -> Callable[[], None]:
+    at = execution.ended or now
+    return lambda: sagemaker_events.pipeline_execution_changed(
+        backend.account_id, backend.region_name, execution, previous, at
+    )
+
+
+def _registrar(backend: SageMakerModelBackend, announcements: list[Announcement]) -> pm.Registrar:
     def register(arguments: dict[str, Any], at: datetime) -> str:
         try:
-            return rm.register_from_step(backend, arguments, at).arn
+            package = rm.register_from_step(backend, arguments, at)
         except ValidationError as error:
             raise pm.StepFailure(error.message) from None
+        announcements.append((at, lambda: sagemaker_events.model_package_changed(
+            backend.account_id, backend.region_name, package, at)))
+        return package.arn
 
     return register
 
@@ -371,6 +403,7 @@ def start_execution(backend: SageMakerModelBackend, request: Mapping[str, Any]) 
         pm.store_of(backend).active[execution.arn] = execution
         fake.last_execution_time = now
         version.last_execution_arn = execution.arn
+        sagemaker_events.pipeline_execution_changed(backend.account_id, backend.region_name, execution, None, now)
         return execution.arn
 
 
@@ -439,6 +472,9 @@ def stop_execution(backend: SageMakerModelBackend, arn: str, token: str | None) 
         if execution.status == "Executing":
             pm.request_stop(execution, now)
             execution.stop_token = token
+            sagemaker_events.pipeline_execution_changed(
+                backend.account_id, backend.region_name, execution, "Executing", now
+            )
         elif execution.status != "Stopping" and not (token and token == execution.stop_token):
             raise ConflictException(
                 f"Pipeline execution '{arn}' is {execution.status}; only an Executing execution can be stopped."

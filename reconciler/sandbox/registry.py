@@ -14,6 +14,10 @@ provider and the Terraform provider match. DeleteModelPackageGroup of a group th
 versions is a ConflictException (the error botocore's model gives it; AWS's wording is
 unconfirmed). An invalid policy (not a JSON object) is a ValidationException.
 
+A ``SageMaker Model Package State Change`` event (``sagemaker_events``) is emitted when a package is
+created and whenever a version's ModelApprovalStatus changes (UpdateModelPackage, the approve control
+action); an update that leaves the status as it was emits none (AWS's behaviour there is unconfirmed).
+
 Choices where AWS's behaviour is unconfirmed: deleting a group or a package takes effect at
 once (AWS shows a group Deleting for a moment); a versioned package is Completed at once;
 ListModelPackages and ListModelPackageGroups page 10 at a time unless MaxResults says more;
@@ -25,12 +29,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from moto.sagemaker.exceptions import ConflictException, ValidationError
 from moto.sagemaker.models import SageMakerModelBackend
 
 from reconciler.sandbox import registry_model as rm
+from reconciler.sandbox import sagemaker_events
 from reconciler.sandbox.pipelines import now_of, page_of, sorted_by, times_match
 from reconciler.sandbox.runtime import RUNTIME
 
@@ -144,7 +150,16 @@ def delete_policy(backend: SageMakerModelBackend, name: str) -> None:
 def create_package(backend: SageMakerModelBackend, request: Mapping[str, Any]) -> str:
     """CreateModelPackage: a group's next version, or an unversioned package."""
     with RUNTIME.lock:
-        return rm.add_package(backend, request, now_of(backend)).arn
+        now = now_of(backend)
+        retried = bool(request.get("ClientToken")) and request.get("ClientToken") in rm.store_of(backend).tokens
+        package = rm.add_package(backend, request, now)
+        if not retried:
+            _announce(backend, package, now)
+        return package.arn
+
+
+def _announce(backend: SageMakerModelBackend, package: rm.Package, at: datetime) -> None:
+    sagemaker_events.model_package_changed(backend.account_id, backend.region_name, package, at)
 
 
 def describe_package(backend: SageMakerModelBackend, reference: str) -> dict[str, Any]:
@@ -201,6 +216,7 @@ def update_package(backend: SageMakerModelBackend, request: Mapping[str, Any]) -
     with RUNTIME.lock:
         now = now_of(backend)
         package = rm.find_package(backend, str(request.get("ModelPackageArn") or ""))
+        approval = package.approval
         if request.get("ModelApprovalStatus") is not None:
             if package.version is None:
                 raise ValidationError("ModelApprovalStatus applies to versioned model packages only.")
@@ -226,6 +242,8 @@ def update_package(backend: SageMakerModelBackend, request: Mapping[str, Any]) -
             if request.get(member) is not None:
                 body[member] = request[member]
         package.last_modified = now
+        if package.approval != approval:
+            _announce(backend, package, now)
         return package.arn
 
 
@@ -276,10 +294,13 @@ def set_approval(
             package = package_or_none
         if package.version is None:
             raise ValueError(f'model package "{package.arn}" is unversioned: it has no approval status')
+        changed = package.approval != status
         package.approval = status
         if description is not None:
             package.approval_description = description
         package.last_modified = now
+        if changed:
+            _announce(backend, package, now)
         return {
             "arn": package.arn,
             "group": package.group,

@@ -27,8 +27,12 @@ exactly because of this). What changes, and why:
   model package versions, group deletion and policies, tags (AddTags/ListTags/DeleteTags and
   GetResources find groups by ARN; pipelines stay moto's ``FakePipeline`` for them).
 - moto's SageMaker timestamps use the sandbox clock.
+- EventBridge delivers to every target without a 500 (``event_delivery``), a PutPermission ``Policy``
+  replaces the bus's policy and TestEventPattern answers (``events_patches``), SageMaker emits its
+  EventBridge events (``sagemaker_events``: model packages, pipeline executions, endpoints), and the
+  EventBridge Schemas service exists (``schemas_model``, ``schemas_api``, served by ``app``).
 
-Also here: the control actions that need moto (``reset_all``, ``arm_update_failure``,
+Also here: the control actions that need moto (``reset_all``, ``advance_pipelines``, ``arm_update_failure``,
 ``arm_rollback_failure``, ``scale_variant``, ``set_provisioned_concurrency``,
 ``arm_monitoring_execution``, ``arm_pipeline_failure``, ``choose_pipeline_condition``,
 ``set_model_package_approval``), addressed by region in moto's default account.
@@ -56,6 +60,8 @@ from reconciler.sandbox import (
     autoscaling,
     endpoint_ops,
     endpoint_update,
+    event_delivery,
+    events_patches,
     experiment_api,
     monitoring,
     monitoring_api,
@@ -64,10 +70,12 @@ from reconciler.sandbox import (
     pipelines,
     registry,
     registry_model,
+    sagemaker_events,
     tagging,
 )
 from reconciler.sandbox.endpoint_state import ticking, use_config_renderer
 from reconciler.sandbox.experiment_model import find_by_arn
+from reconciler.sandbox.pipeline_model import store_of as pipeline_store_of
 from reconciler.sandbox.runtime import RUNTIME
 from reconciler.sandbox.shapes import check_instance_type, request_of
 from reconciler.sandbox.variants import with_config_defaults
@@ -92,11 +100,15 @@ def install() -> None:
         monitoring_api.install()
         pipeline_api.install()
         tagging.install()
+        event_delivery.install()
+        events_patches.install()
         ResourceGroupsTaggingAPIBackend.get_resources = ticking(  # type: ignore[method-assign]
             ResourceGroupsTaggingAPIBackend.get_resources
         )
         sagemaker_models.utcnow = RUNTIME.now  # type: ignore[attr-defined]
         use_config_renderer(render_endpoint_config)
+        sagemaker_events.use_endpoint_renderer(endpoint_ops.render_endpoint)
+        event_delivery.use_pipeline_starter(start_pipeline_for_event)
         _installed.append(True)
         logger.debug("sandbox: moto SageMaker patches installed")
 
@@ -325,11 +337,27 @@ def reset_all() -> None:
     """Forget all moto state (every service) and all sandbox state.
 
     The sandbox's own SageMaker records (inference experiments, Model Monitor's job definitions, schedules and
-    executions, pipelines and their executions, the model registry) live on moto's backends, so moto's reset
-    forgets them too."""
+    executions, pipelines and their executions, the model registry) and EventBridge Schemas live on moto's
+    backends, so moto's reset forgets them too; the EventBridge deliveries and events recorded (and any still
+    queued) are forgotten here."""
     with RUNTIME.lock:
         moto_api_backend.reset()
         RUNTIME.reset()
+        event_delivery.reset()
+
+
+def start_pipeline_for_event(account: str, region: str, request: dict[str, Any]) -> str:
+    """StartPipelineExecution as EventBridge calls it for a SageMaker pipeline target; the execution's ARN."""
+    return pipelines.start_execution(sagemaker_backends[account][region], request)
+
+
+def advance_pipelines() -> None:
+    """Bring every running pipeline execution (every account and region) to the current sandbox time, so the
+    events of what fell due are emitted; call under ``RUNTIME.lock``."""
+    for per_account in list(sagemaker_backends.values()):
+        for backend in list(per_account.values()):
+            if pipeline_store_of(backend).active:
+                pipelines.now_of(backend)
 
 
 def arm_update_failure(region: str, endpoint_name: str, reason: str) -> dict[str, Any]:

@@ -11,6 +11,11 @@ and moto lists them). ``install()`` extends moto's resource generator so `GetRes
 `sagemaker`, or no type filter) returns those that are tagged, honouring tag filters like
 moto does.
 
+It also returns what moto leaves out beyond SageMaker: EventBridge rules (`events:rule`, or
+`events`; moto returns buses only) and EventBridge Schemas' registries, schemas and discoverers
+(`schemas:registry`, `schemas:schema`, `schemas:discoverer`, or `schemas`; see `schemas_model`),
+the tagged ones, with their tags.
+
 It also pages like AWS: TagsPerPage and ResourcesPerPage cannot be used together, so a request
 with ResourcesPerPage is not also cut at moto's default of 100 tags a page (which made a page of
 100 resources with 4 tags each hold 25).
@@ -22,11 +27,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.events.models import events_backends
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 from moto.sagemaker.models import sagemaker_backends
 
-from reconciler.sandbox import monitoring_model, registry_model
+from reconciler.sandbox import monitoring_model, registry_model, schemas_model
 from reconciler.sandbox.experiment_model import experiments_of
 
 EXPERIMENT_TYPE = "sagemaker:inference-experiment"
@@ -62,8 +68,38 @@ def install() -> None:
         for resource_type, arn, tags in [*monitoring_model.tagged(backend), *registry_model.tagged(backend)]:
             if wanted(resource_type) and _matches(tags, tag_filters):
                 yield {"ResourceARN": arn, "Tags": tags}
+        account = getattr(self, "account_id", DEFAULT_ACCOUNT_ID)
+        yield from _other_services(account, self.region_name, tag_filters, resource_type_filters)
 
     ResourceGroupsTaggingAPIBackend._get_resources_generator = generator  # type: ignore[method-assign]
+    _install_pages()
+    _installed.append(True)
+
+
+def _other_services(
+    account: str, region: str, tag_filters: list[dict[str, Any]] | None, resource_type_filters: list[str] | None
+) -> Iterator[dict[str, Any]]:
+    """Tagged EventBridge rules and Schemas resources of ``account`` and ``region``."""
+
+    def wanted(resource_type: str) -> bool:
+        service = resource_type.split(":", 1)[0]
+        return not resource_type_filters or service in resource_type_filters or resource_type in resource_type_filters
+
+    if wanted("events:rule"):
+        events = events_backends[account][region]
+        for bus in list(events.event_buses.values()):
+            for rule in list(bus.rules.values()):
+                tags = events.tagger.list_tags_for_resource(rule.arn)["Tags"]
+                if tags and _matches(tags, tag_filters):
+                    yield {"ResourceARN": rule.arn, "Tags": tags}
+    store = schemas_model.find_store(account, region)
+    for resource_type, arn, mapping in schemas_model.tagged(store) if store is not None else []:
+        tags = [{"Key": key, "Value": value} for key, value in mapping.items()]
+        if wanted(resource_type) and _matches(tags, tag_filters):
+            yield {"ResourceARN": arn, "Tags": tags}
+
+
+def _install_pages() -> None:
     original_response = ResourceGroupsTaggingAPIResponse.get_resources
 
     def get_resources(self: ResourceGroupsTaggingAPIResponse) -> str:
@@ -82,4 +118,3 @@ def install() -> None:
         return original_response(self)  # type: ignore[no-any-return]
 
     ResourceGroupsTaggingAPIResponse.get_resources = get_resources  # type: ignore[method-assign]
-    _installed.append(True)
