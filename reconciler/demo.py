@@ -5,7 +5,8 @@ with a compressed clock, and runs validate, plan and apply through create, a wei
 change, an instance-type change, a model change, out-of-band drift, a stale plan, a
 rollout SageMaker rolls back, a guarded canary, Model Monitor (capture, a schedule, a
 definition change, a violation), the model registry (a training pipeline, a run that registers a
-version, an approval the endpoint rolls out), and prune, showing each plan and checking that every
+version, an approval the endpoint rolls out), the approval-to-deploy loop (SageMaker's approval
+event delivered by an EventRule to the release), and prune, showing each plan and checking that every
 apply converges (the next plan is empty). Nothing touches real AWS.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
@@ -204,6 +206,24 @@ spec:
           ElseSteps:
             - {Name: AccuracyTooLow, Type: Fail, Arguments: {ErrorMessage: accuracy below MinAccuracy}}
 """
+EVENTS = """\
+apiVersion: reconciler/v1
+kind: EventRule
+name: churn-approved
+spec:
+  description: A churn model version was approved; tell the release queue
+  eventPattern:
+    source: [aws.sagemaker]
+    detail-type: [SageMaker Model Package State Change]
+    detail:
+      ModelPackageGroupName: ["${ModelPackageGroup.churn.name}"]
+      ModelApprovalStatus: [Approved]
+  targets:
+    - {id: release-queue, arn: "QUEUE_ARN"}
+    - id: release
+      arn: arn:aws:codepipeline:us-east-1:123456789012:churn-release
+      roleArn: arn:aws:iam::123456789012:role/events-start-churn-release
+"""
 FROM_REGISTRY = """\
 apiVersion: reconciler/v1
 kind: Model
@@ -246,6 +266,7 @@ class Story:
         self.state["TRAIN_TYPE"] = "ml.m5.xlarge"
         self.registry = False
         self.from_registry = False
+        self.events = False
         self.time_scale = 1.0
 
     def write(self) -> None:
@@ -257,6 +278,8 @@ class Story:
             (self.root / "registry.yaml").write_text(self._fill(REGISTRY))
         if self.from_registry:
             (self.root / "registry-model.yaml").write_text(FROM_REGISTRY)
+        if self.events:
+            (self.root / "events.yaml").write_text(self._fill(EVENTS))
         if self.endpoint:
             text = self._fill(ENDPOINT).replace("CAPTURE", CAPTURE if self.monitored else "")
             if self.from_registry:
@@ -507,8 +530,9 @@ def _run(s: Story, control: object) -> None:
     control.set_time_scale(s.url, s.time_scale)  # type: ignore[attr-defined]
 
     _registry(s, sm)
+    _events(s, sm, control)
 
-    s.heading("12. Prune: the endpoint and its monitoring leave the specs (the Stack has prune: true)")
+    s.heading("13. Prune: the endpoint and its monitoring leave the specs (the Stack has prune: true)")
     s.endpoint = s.monitored = False
     s.write()
     code, text = s.cli("plan", str(s.root))
@@ -564,6 +588,40 @@ def _registry(s: Story, sm: Any) -> None:
              "latestApproved -> version 2" in text and "UpdateEndpoint" in s.steps_of(text))
     code, _ = s.cli("apply", str(s.root), "--auto-approve")
     s.expect("apply rolled it out", code == 0)
+    s.converged()
+
+
+def _events(s: Story, sm: Any, control: Any) -> None:
+    import boto3
+
+    s.heading("12. Approval to deploy: SageMaker's approval event reaches the release through an EventRule")
+    sqs = boto3.client("sqs")
+    queue = sqs.create_queue(QueueName="churn-release")["QueueUrl"]
+    s.state["QUEUE_ARN"] = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"]
+    s.out(f"  a release queue outside the stack: {s.state['QUEUE_ARN']}")
+    s.events = True
+    s.write()
+    code, text = s.cli("plan", str(s.root))
+    s.expect("the rule, then its targets", s.steps_of(text) == ["PutRule", "PutTargets"])
+    code, _ = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect("apply succeeded", code == 0)
+    s.converged()
+    version, _ = _run_pipeline(s, sm)
+    _approve(s, sm, version)
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages") or []
+    events = [json.loads(m["Body"]) for m in messages]
+    for event in events:
+        detail = event.get("detail", {})
+        s.out(f"  the release queue received: {event.get('detail-type')}: {detail.get('ModelPackageGroupName')} "
+              f"version {detail.get('ModelPackageVersion')} {detail.get('ModelApprovalStatus')}")
+    s.expect("the approval event reached the rule's queue",
+             any(e.get("detail", {}).get("ModelPackageVersion") == version for e in events))
+    deliveries = [d for d in control.event_deliveries(s.url)["deliveries"] if d.get("target_id") == "release"]
+    s.expect("and the release (a CodePipeline target) was started, as the sandbox records it", bool(deliveries))
+    code, text = s.cli("apply", str(s.root), "--auto-approve")
+    s.expect(f"the release's apply moves the endpoint to version {version}",
+             code == 0 and f"latestApproved -> version {version}" in text and "UpdateEndpoint" in text)
     s.converged()
 
 

@@ -19,5 +19,6 @@ def test_demo_runs_the_whole_story() -> None:
     assert "Baking for 600 seconds (WaitIntervalInSeconds)" in proc.stdout  # the canary's phases were shown
     assert "Alarm(s) in ALARM: churn-5xx" in proc.stdout
     assert "Model/churn-registry: modelPackage churn latestApproved -> version 2" in proc.stdout  # the registry loop
+    assert "the release queue received: SageMaker Model Package State Change: churn version 3 Approved" in proc.stdout
     assert "Demo complete" in proc.stdout
     assert "Traceback" not in proc.stderr
