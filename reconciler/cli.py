@@ -257,6 +257,31 @@ def cmd_apply(args: argparse.Namespace) -> int:
                 err(f"warning: the lock of stack {lock.stack} was broken while this apply held it")
 
 
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print a saved plan (`plan --out`) in a format, without reading AWS: what the merge job applies."""
+    from reconciler.plan.model import Plan
+
+    path = Path(args.planfile)
+    if not _is_plan_file(path):
+        raise CliError(f"{path}: not a plan file (make one with `reconciler plan DIR --out {path.name}`)")
+    try:
+        plan = Plan.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CliError(f"{path}: not a reconciler plan file ({exc})") from None
+    out(_render_plan(plan, args.format).rstrip("\n"))
+    return EXIT_OK
+
+
+def cmd_output(args: argparse.Namespace) -> int:
+    """The names, ARNs and other outputs of a stack's documents, and whether each is applied (read-only)."""
+    from reconciler.outputs import render_outputs, stack_outputs
+
+    stack = _load(args.dir)
+    clients = _clients(args, stack.stack.region, read_only=True)
+    out(render_outputs(stack_outputs(stack, clients), args.format).rstrip("\n"))
+    return EXIT_OK
+
+
 def cmd_unlock(args: argparse.Namespace) -> int:
     from reconciler.apply.lock import break_lock
 
@@ -448,6 +473,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wait up to this long for the stack lock (default 0: fail at once, naming its holder)")
     _aws_options(p)
     p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("show", help="print a saved plan file (no AWS calls)")
+    p.add_argument("planfile", help="a plan saved with `reconciler plan DIR --out FILE`")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("output", help="print the names, ARNs and URLs of a stack's resources (read-only)")
+    p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    _aws_options(p)
+    p.set_defaults(func=cmd_output)
 
     p = sub.add_parser("unlock", help="break a stack's lock (when the apply holding it is gone)")
     p.add_argument("stack", help="the stack's name")

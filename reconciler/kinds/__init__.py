@@ -64,12 +64,22 @@ def load_stack(root: Path) -> StackSpec:
 
 
 def expand(stack: StackSpec, region: str, account: str, adopted: Mapping[str, str] | None = None, *,
-           clients: Any = None, lookups: dict[str, Any] | None = None, notes: list[str] | None = None) -> list[Desired]:
+           clients: Any = None, lookups: dict[str, Any] | None = None, notes: list[str] | None = None,
+           refs: dict[str, tuple[str, str]] | None = None) -> list[Desired]:
     """Desired resources in dependency order (references resolved before their users); `adopted` names
     existing resources to use instead of content-addressed names (see `adoptions`). `clients` (read-only)
-    resolve what documents name by live facts, read once into `lookups`; their notes go to `notes`."""
+    resolve what documents name by live facts, read once into `lookups`; their notes go to `notes`.
+    `refs`, when given, receives each document's (AWS name, ARN), what `${Kind.name.name|arn}` gives."""
     ctx = ExpandContext(stack, region, account, adopted=dict(adopted or {}), clients=clients,
                         lookups=lookups if lookups is not None else {}, notes=notes if notes is not None else [])
+    try:
+        return _expand_all(stack, ctx)
+    finally:
+        if refs is not None:
+            refs.update({a: (ctx.names[a], ctx.arns[a]) for a in ctx.names if a in ctx.arns})
+
+
+def _expand_all(stack: StackSpec, ctx: ExpandContext) -> list[Desired]:
     out: list[Desired] = []
     for address in stack.order:
         doc = stack.get(address)

@@ -56,6 +56,9 @@ class SpecKind:
     # adopt(view, doc, its desired resources, every desired resource) -> {adoption key: live address}:
     # live resources with the content the document wants, used as they are (see kinds.adoptions)
     adopt: Callable[..., Mapping[str, Any]] | None = None
+    # outputs(AWS name, ARN, region) -> {label: value}: what `reconciler output` shows beyond the name and
+    # ARN (an endpoint's invocation URL)
+    outputs: Callable[[str, str, str], Mapping[str, str]] | None = None
 
     def services(self) -> tuple[str, ...]:
         return self.source.services() if self.source else ()

@@ -12,6 +12,13 @@ from reconciler.kinds.endpoint.schema import SOURCE
 from reconciler.spec.kind import SpecKind
 from reconciler.spec.naming import SAGEMAKER_CONTENT_ADDRESSED
 
+
+def outputs(name: str, arn: str, region: str) -> dict[str, str]:
+    """Where the endpoint is invoked (InvokeEndpoint's URL)."""
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return {"invocationUrl": f"https://runtime.sagemaker.{region}.{suffix}/endpoints/{name}/invocations"}
+
+
 # An Endpoint's name is also the prefix of its content-addressed EndpointConfig names.
 KIND = SpecKind(
     name="Endpoint",
@@ -21,6 +28,7 @@ KIND = SpecKind(
     check=check,
     expand=expand,
     adopt=adopt,
+    outputs=outputs,
 )
 
 __all__ = ["KIND"]

@@ -1,0 +1,39 @@
+"""`show PLANFILE` prints a saved plan without AWS; `output DIR` prints what each document created."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.integration.conftest import Cli
+from tests.integration.test_guardrails import apply_ok
+
+
+def test_show_prints_the_saved_plan_in_every_format_without_aws(cli: Cli, tmp_path: Path,
+                                                                monkeypatch: object) -> None:
+    saved = tmp_path / "plan.json"
+    made = cli("plan", cli.root, "--out", saved)
+    assert made.code == 0, made.text
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # type: ignore[attr-defined]  # no AWS
+    text = cli("show", saved)
+    assert text.code == 0 and "Plan: 5 to create" in text.out and "CreateEndpoint" in text.out, text.text
+    shown = cli("show", saved, "--format", "json")
+    assert json.loads(shown.out) == json.loads(saved.read_text())
+    markdown = cli("show", saved, "--format", "markdown")
+    assert markdown.out.startswith("### reconciler plan: stack `churn-prod`")
+    bad = cli("show", cli.root / "stack.yaml")
+    assert bad.code == 1 and "not a plan file" in bad.err and "Traceback" not in bad.text
+
+
+def test_output_names_arns_and_invocation_urls(cli: Cli) -> None:
+    before = json.loads(cli("output", cli.root, "--format", "json").out)
+    assert {o["spec"]: o["status"] for o in before}["Endpoint/churn"] == "not applied"
+    apply_ok(cli)
+    result = cli("output", cli.root)
+    assert result.code == 0, result.text
+    assert "Endpoint/churn  (applied)" in result.out
+    assert "invocationUrl: https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/churn/invocations" in result.out
+    outputs = {o["spec"]: o for o in json.loads(cli("output", cli.root, "--format", "json").out)}
+    assert outputs["Endpoint/churn"]["arn"] == "arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn"
+    assert outputs["Model/churn-xgb"]["name"].startswith("churn-xgb-") and \
+        outputs["Model/churn-xgb"]["status"] == "applied"
