@@ -282,6 +282,18 @@ def cmd_output(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_iam_policy(args: argparse.Namespace) -> int:
+    """The least-privilege IAM policy for planning or applying the stack (no AWS call)."""
+    from reconciler.iam_policy import main as policy_main
+
+    stack = _load(args.dir)
+    try:
+        out(policy_main(stack, region=args.region, account=args.account, mode=args.mode).rstrip("\n"))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return EXIT_OK
+
+
 def cmd_unlock(args: argparse.Namespace) -> int:
     from reconciler.apply.lock import break_lock
 
@@ -484,6 +496,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     _aws_options(p)
     p.set_defaults(func=cmd_output)
+
+    p = sub.add_parser("iam-policy", help="print the least-privilege IAM policy to plan or apply the stack")
+    p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    p.add_argument("--mode", choices=("plan", "apply"), default="apply",
+                   help="plan: read-only (and the lock); apply: plan's plus every write (default: apply)")
+    p.add_argument("--region", help="region of the ARNs (default: the Stack's region)")
+    p.add_argument("--account", help="account of the ARNs (default: the Stack's accountId, else ${AWS::AccountId})")
+    p.set_defaults(func=cmd_iam_policy)
 
     p = sub.add_parser("unlock", help="break a stack's lock (when the apply holding it is gone)")
     p.add_argument("stack", help="the stack's name")

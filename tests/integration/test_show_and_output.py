@@ -37,3 +37,15 @@ def test_output_names_arns_and_invocation_urls(cli: Cli) -> None:
     assert outputs["Endpoint/churn"]["arn"] == "arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn"
     assert outputs["Model/churn-xgb"]["name"].startswith("churn-xgb-") and \
         outputs["Model/churn-xgb"]["status"] == "applied"
+
+
+def test_iam_policy_prints_a_policy_document_per_mode(cli: Cli) -> None:
+    plan = json.loads(cli("iam-policy", cli.root, "--mode", "plan").out)
+    apply = json.loads(cli("iam-policy", cli.root).out)
+    actions = {mode: {a for s in doc["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str)
+                                                              else s["Action"])} for mode, doc in
+               (("plan", plan), ("apply", apply))}
+    assert "sagemaker:CreateEndpoint" in actions["apply"] and "sagemaker:CreateEndpoint" not in actions["plan"]
+    assert "sagemaker:DescribeEndpoint" in actions["plan"] and actions["plan"] < actions["apply"]
+    bad = cli("iam-policy", cli.root, "--region", "eu-west-1")
+    assert bad.code == 1 and "Traceback" not in bad.text, bad.text
