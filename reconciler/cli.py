@@ -116,10 +116,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _render_plan(plan: Any, fmt: str, **markdown: Any) -> str:
-    from reconciler.render import render_plan_json, render_plan_markdown, render_plan_text, should_color
+    from reconciler.render import (
+        render_plan_html,
+        render_plan_json,
+        render_plan_markdown,
+        render_plan_text,
+        should_color,
+    )
 
     if fmt == "json":
         return render_plan_json(plan)
+    if fmt == "html":
+        return render_plan_html(plan)
     if fmt == "markdown":
         return render_plan_markdown(plan, **markdown)
     return render_plan_text(plan, color=should_color(sys.stdout))
@@ -316,7 +324,13 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 def cmd_drift(args: argparse.Namespace) -> int:
     from reconciler.drift import drift_report
     from reconciler.plan.planner import make_plan
-    from reconciler.render import render_drift_json, render_drift_markdown, render_drift_text, should_color
+    from reconciler.render import (
+        render_drift_html,
+        render_drift_json,
+        render_drift_markdown,
+        render_drift_text,
+        should_color,
+    )
 
     markdown = _markdown_options(args)
     stack = _load(args.dir)
@@ -327,6 +341,8 @@ def cmd_drift(args: argparse.Namespace) -> int:
         out(render_drift_json(report).rstrip("\n"))
     elif args.format == "markdown":
         out(render_drift_markdown(report, **markdown).rstrip("\n"))
+    elif args.format == "html":
+        out(render_drift_html(report).rstrip("\n"))
     else:
         out(render_drift_text(report, color=should_color(sys.stdout)).rstrip("\n"))
     return EXIT_OK if report.in_sync else EXIT_CHANGES
@@ -421,7 +437,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from reconciler.demo import run_demo
 
-    return run_demo(out, main, time_scale=args.time_scale)
+    return run_demo(out, main, time_scale=args.time_scale, html_dir=args.html)
 
 
 # --- parser ------------------------------------------------------------------------------
@@ -468,7 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="show what apply would change (read-only)")
     p.add_argument("dir", nargs="?", default="specs")
     p.add_argument("--out", help="save the plan as JSON, to apply exactly it later")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
     _markdown_arguments(p, "plan")
     p.add_argument("--verbose", "-v", action="store_true", help="print how many API calls the plan made")
@@ -488,7 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="print a saved plan file (no AWS calls)")
     p.add_argument("planfile", help="a plan saved with `reconciler plan DIR --out FILE`")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("output", help="print the names, ARNs and URLs of a stack's resources (read-only)")
@@ -515,7 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("drift", help="report drift (changed outside git) and pending changes")
     p.add_argument("dir", nargs="?", default="specs")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
     _markdown_arguments(p, "report")
     _aws_options(p)
     p.set_defaults(func=cmd_drift)
@@ -546,6 +562,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="run the end-to-end story on an in-process sandbox")
     p.add_argument("--time-scale", type=float, default=3000.0)
+    p.add_argument("--html", metavar="DIR", help="also write each plan the demo shows as an HTML page into DIR")
     p.set_defaults(func=cmd_demo)
     return parser
 

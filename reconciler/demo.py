@@ -249,8 +249,10 @@ def _env(values: dict[str, str]) -> Iterator[None]:
 
 
 class Story:
-    def __init__(self, out: Out, root: Path, sandbox_url: str, run_cli: RunCli) -> None:
+    def __init__(self, out: Out, root: Path, sandbox_url: str, run_cli: RunCli, html_dir: Path | None = None) -> None:
         self.out = out
+        self.html_dir = html_dir
+        self.pages = 0
         self.run_cli = run_cli
         self.root = root
         self.url = sandbox_url
@@ -313,6 +315,12 @@ class Story:
             for line in text.rstrip("\n").splitlines():
                 self.out("  " + line)
             self.out(f"  (exit {code})")
+        if self.html_dir is not None and args[0] == "plan" and show and code != 1:
+            page = io.StringIO()
+            with contextlib.redirect_stdout(page), contextlib.redirect_stderr(io.StringIO()):
+                self.run_cli(["plan", args[1], "--format", "html"])  # planning only reads
+            self.pages += 1
+            (self.html_dir / f"{self.pages:02d}-plan.html").write_text(page.getvalue(), encoding="utf-8")
         return code, text
 
     def expect(self, what: str, ok: bool) -> None:
@@ -328,8 +336,9 @@ class Story:
         return re.findall(r"^\s+\d+\.\s+(\w+)", text, flags=re.M)
 
 
-def run_demo(out: Out, run_cli: RunCli, time_scale: float = 3000.0) -> int:
-    """Run the story through `run_cli` (the CLI's `main`), writing what happens with `out`; the exit code."""
+def run_demo(out: Out, run_cli: RunCli, time_scale: float = 3000.0, html_dir: str | None = None) -> int:
+    """Run the story through `run_cli` (the CLI's `main`), writing what happens with `out`; the exit code.
+    With `html_dir`, each plan shown is also written there as an HTML page."""
     try:
         from reconciler.sandbox import Sandbox, control
     except ImportError as exc:
@@ -344,7 +353,10 @@ def run_demo(out: Out, run_cli: RunCli, time_scale: float = 3000.0) -> int:
         os.environ.pop(key, None)
     try:
         with _env(env):
-            story = Story(out, tmp / "specs", url, run_cli)
+            pages = Path(html_dir) if html_dir else None
+            if pages is not None:
+                pages.mkdir(parents=True, exist_ok=True)
+            story = Story(out, tmp / "specs", url, run_cli, pages)
             story.root.mkdir()
             story.time_scale = time_scale
             _run(story, control)
@@ -358,6 +370,8 @@ def run_demo(out: Out, run_cli: RunCli, time_scale: float = 3000.0) -> int:
         for f in story.failures:
             out(f"  - {f}")
         return 1
+    if html_dir:
+        out(f"Wrote {story.pages} plan page(s) to {html_dir}.")
     out(f"Demo complete in {elapsed:.1f} s: every plan was as expected and every apply converged.")
     return 0
 

@@ -1,0 +1,1 @@
+"""Browser tests: the HTML pages rendered by headless Chromium."""
