@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import re
 import sys
@@ -48,23 +49,30 @@ def err(text: str) -> None:
 
 
 class ConsoleHooks:
-    """Progress of apply, one line per event, to stdout (CI logs keep it)."""
+    """Progress of apply, one line per event, to stdout (CI logs keep it), or to stderr when stdout carries
+    the JSON summary; each step's outcome is kept for that summary."""
 
-    def __init__(self) -> None:
+    def __init__(self, to_stderr: bool = False) -> None:
         self.index = 0
+        self.write = err if to_stderr else out
+        self.steps: list[dict[str, Any]] = []
 
     def step_started(self, index: int, total: int, step: Any) -> None:
         self.index = index
-        out(f"[{index}/{total}] {step.operation} {step.address} ...")
+        self.write(f"[{index}/{total}] {step.operation} {step.address} ...")
 
     def step_progress(self, step: Any, message: str) -> None:
-        out(f"        {step.address}: {message}")
+        self.write(f"        {step.address}: {message}")
 
     def step_finished(self, step: Any, seconds: float) -> None:
-        out(f"        done in {seconds:.1f} s ({step.address})")
+        self.steps.append({"operation": step.operation, "address": step.address, "status": "done",
+                           "seconds": round(seconds, 3)})
+        self.write(f"        done in {seconds:.1f} s ({step.address})")
 
     def step_failed(self, step: Any, message: str) -> None:
-        out(f"        FAILED: {step.operation} {step.address}")
+        self.steps.append({"operation": step.operation, "address": step.address, "status": "failed",
+                           "message": message})
+        self.write(f"        FAILED: {step.operation} {step.address}")
 
 
 # --- AWS target --------------------------------------------------------------------------
@@ -245,18 +253,31 @@ def cmd_apply(args: argparse.Namespace) -> int:
             if wait_until_settled(snapshot, clients, ConsoleHooks(), WaitPolicy.from_env()):
                 plan, snapshot = make_plan(stack, clients)  # planned on what is there once it settled
             account = snapshot.account
-        out(_render_plan(plan, "text").rstrip("\n"))
+        as_json = args.format == "json"
+        say = err if as_json else out  # with --format json, stdout holds only the summary
+        say(_render_plan(plan, "text").rstrip("\n"))
+        hooks = ConsoleHooks(to_stderr=as_json)
         if not plan.steps:
             if not plan.is_empty:
-                out("\nNothing to run now.")
+                say("\nNothing to run now.")
+            if as_json:
+                out(_apply_summary(plan, account, hooks, "nothing to do", 0.0))
             return EXIT_OK
         # A saved plan was reviewed when it was made (like `terraform apply PLANFILE`): no prompt.
         if not from_file and not _confirm(args.auto_approve):
-            out("Apply cancelled.")
+            say("Apply cancelled.")
             return EXIT_ERROR
-        out("")
-        result = apply_plan(plan, clients, account, hooks=ConsoleHooks())
-        out(f"\nApply complete: {result.steps_done} step(s) in {result.seconds:.1f} s.")
+        say("")
+        started = time.monotonic()
+        try:
+            result = apply_plan(plan, clients, account, hooks=hooks)
+        except Exception as exc:
+            if as_json:
+                out(_apply_summary(plan, account, hooks, "failed", time.monotonic() - started, str(exc)))
+            raise
+        say(f"\nApply complete: {result.steps_done} step(s) in {result.seconds:.1f} s.")
+        if as_json:
+            out(_apply_summary(plan, account, hooks, "applied", result.seconds))
         return EXIT_OK
     finally:
         if lock is not None:
@@ -300,6 +321,22 @@ def cmd_iam_policy(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     return EXIT_OK
+
+
+def _apply_summary(plan: Any, account: str, hooks: ConsoleHooks, status: str, seconds: float,
+                   error: str | None = None) -> str:
+    """`apply --format json`: what was planned, what ran (each step, done or failed) and how it ended."""
+    from reconciler.render.text import plan_summary
+
+    summary: dict[str, Any] = {
+        "format_version": "1", "stack": plan.stack, "region": plan.region, "account": account, "status": status,
+        "summary": plan_summary(plan), "planned_steps": len(plan.steps),
+        "steps_done": sum(1 for s in hooks.steps if s["status"] == "done"), "seconds": round(seconds, 3),
+        "steps": hooks.steps,
+    }
+    if error is not None:
+        summary["error"] = error
+    return json.dumps(summary, indent=2)
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
@@ -497,6 +534,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("apply", help="apply a stack directory or a saved plan file")
     p.add_argument("target", nargs="?", default="specs", help="stack directory or plan file (default: specs)")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="json: progress to stderr, and a JSON summary of what ran to stdout (default: text)")
     p.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
                    help="wait up to this long for the stack lock (default 0: fail at once, naming its holder)")
     _aws_options(p)

@@ -49,3 +49,30 @@ def test_iam_policy_prints_a_policy_document_per_mode(cli: Cli) -> None:
     assert "sagemaker:DescribeEndpoint" in actions["plan"] and actions["plan"] < actions["apply"]
     bad = cli("iam-policy", cli.root, "--region", "eu-west-1")
     assert bad.code == 1 and "Traceback" not in bad.text, bad.text
+
+
+def test_apply_json_prints_a_summary_and_keeps_progress_on_stderr(cli: Cli) -> None:
+    result = cli("apply", cli.root, "--auto-approve", "--format", "json")
+    assert result.code == 0, result.text
+    summary = json.loads(result.out)  # stdout is only the summary
+    assert summary["status"] == "applied" and summary["stack"] == "churn-prod"
+    assert summary["steps_done"] == summary["planned_steps"] == len(summary["steps"]) == 5
+    assert [s["operation"] for s in summary["steps"]][-1] == "CreateEndpoint"
+    assert "[1/5] CreateModel" in result.err
+    again = json.loads(cli("apply", cli.root, "--auto-approve", "--format", "json").out)
+    assert again["status"] == "nothing to do" and again["steps"] == []
+
+
+def test_a_failed_apply_still_prints_its_summary(cli: Cli) -> None:
+    from reconciler.sandbox import control
+    from tests.integration.test_cli_lifecycle import edit
+
+    apply_ok(cli)
+    control.fail_next_update(cli.sandbox.url, "churn", reason="Health check failed for variant champion")
+    edit(cli.root / "endpoint.yaml", "instanceType: ml.m5.large\n      initialInstanceCount: 2",
+         "instanceType: ml.m5.xlarge\n      initialInstanceCount: 2")
+    result = cli("apply", cli.root, "--auto-approve", "--format", "json")
+    assert result.code == 1
+    summary = json.loads(result.out)
+    assert summary["status"] == "failed" and "Health check failed" in summary["error"]
+    assert summary["steps"][-1]["status"] == "failed" and summary["steps"][-1]["operation"] == "UpdateEndpoint"
