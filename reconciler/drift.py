@@ -17,6 +17,13 @@ from reconciler.plan.planner import Snapshot
 
 
 def drift_report(plan: Plan, snap: Snapshot) -> DriftReport:
+    from reconciler import tags as tagmod
+
+    with tagmod.ignoring(plan.ignore_tags):
+        return _drift_report(plan, snap)
+
+
+def _drift_report(plan: Plan, snap: Snapshot) -> DriftReport:
     view = snap.context()
     entries: list[DriftEntry] = []
     for change in plan.changes:

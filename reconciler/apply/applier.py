@@ -228,7 +228,16 @@ class _Run:
 def apply_plan(plan: Plan, clients: WriteClients, account: str, hooks: Hooks | None = None,
                wait_policy: WaitPolicy | None = None, max_parallel: int = MAX_PARALLEL) -> ApplyResult:
     """Run every step of `plan` through writable `clients`; raises ApplyError when a step failed
-    (after every independent group has finished), StalePlanError when live changed."""
+    (after every independent group has finished), StalePlanError when live changed. Live tags are
+    read as the plan read them (the Stack's ignoreTags left out)."""
+    from reconciler import tags as tagmod
+
+    with tagmod.ignoring(plan.ignore_tags):
+        return _apply_plan(plan, clients, account, hooks, wait_policy, max_parallel)
+
+
+def _apply_plan(plan: Plan, clients: WriteClients, account: str, hooks: Hooks | None,
+                wait_policy: WaitPolicy | None, max_parallel: int) -> ApplyResult:
     if clients.read_only:
         raise ValueError("apply needs writable clients")
     check_target(plan, clients.region, account)

@@ -46,6 +46,12 @@ SPEC_SCHEMA: Mapping[str, Any] = MappingProxyType(
                     "Delete owned resources whose documents left the specs; when false, plan reports them."
                 ),
             },
+            "ignoreTags": {
+                "type": "array",
+                "description": "Tag-key prefixes other tools add (backup, cost allocation): never drift or removed.",
+                "items": {"type": "string", "minLength": 1, "maxLength": 128},
+                "uniqueItems": True,
+            },
             "lock": {
                 "type": "object",
                 "description": (
@@ -73,9 +79,14 @@ def settings(doc: Document, diags: Diagnostics) -> Stack | None:
     data = doc.data
     spec = data.get("spec") or {}
     check_tags(doc, spec.get("tags") or {}, ("spec", "tags"), diags)
+    for index, prefix in enumerate(spec.get("ignoreTags") or ()):
+        if str(prefix).lower().startswith("reconciler:") or "reconciler:".startswith(str(prefix).lower()):
+            diags.error(f"ignoreTags {prefix!r} would hide the ownership tags (reconciler:...): ignore other "
+                        "tools' tags only", doc.pos(("spec", "ignoreTags", index)))
     return Stack(name=data["name"], region=spec.get("region"), account_id=spec.get("accountId"),
                  tags={str(k): str(v) for k, v in (spec.get("tags") or {}).items()},
-                 prune=bool(spec.get("prune", False)), doc=doc, lock_table=(spec.get("lock") or {}).get("table"))
+                 prune=bool(spec.get("prune", False)), doc=doc, lock_table=(spec.get("lock") or {}).get("table"),
+                 ignore_tags=tuple(str(p) for p in spec.get("ignoreTags") or ()))
 
 
 KIND = SpecKind(

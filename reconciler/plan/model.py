@@ -48,9 +48,11 @@ class Plan:
     notes: tuple[str, ...] = ()  # status worth knowing that is not a change (a running shadow test)
     format_version: str = FORMAT_VERSION
     lock_table: str | None = None  # the stack's lock table, which applying this plan takes
+    ignore_tags: tuple[str, ...] = ()  # the Stack's ignoreTags: applying re-reads tags the way planning did
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "changes", tuple(self.changes))
+        object.__setattr__(self, "ignore_tags", tuple(self.ignore_tags))
         object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "orphans", tuple(self.orphans))
         object.__setattr__(self, "warnings", tuple(self.warnings))
@@ -74,6 +76,7 @@ class Plan:
             "warnings": list(self.warnings),
             "notes": list(self.notes),
             **({"lock": {"table": self.lock_table}} if self.lock_table else {}),
+            **({"ignore_tags": list(self.ignore_tags)} if self.ignore_tags else {}),
         }
 
     def dumps(self) -> str:
@@ -96,6 +99,7 @@ class Plan:
             notes=tuple(data.get("notes", [])),
             format_version=version,
             lock_table=(data.get("lock") or {}).get("table"),
+            ignore_tags=tuple(data.get("ignore_tags") or ()),
         )
 
     @classmethod

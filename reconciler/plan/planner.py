@@ -345,7 +345,8 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
     warnings = list(ctx.warnings) + [str(w) for w in snap.stack.warnings.items]
     return Plan(stack=snap.stack_name, region=snap.region, account=snap.account, changes=tuple(changes),
                 steps=tuple(steps), fingerprints=fingerprints, orphans=tuple(orphans), warnings=tuple(warnings),
-                notes=tuple(dict.fromkeys(ctx.notes)), lock_table=snap.stack.stack.lock_table)
+                notes=tuple(dict.fromkeys(ctx.notes)), lock_table=snap.stack.stack.lock_table,
+                ignore_tags=snap.stack.stack.ignore_tags)
 
 
 def _needs(view: PlanContext, steps: list[Step], deleted: set[Address],
@@ -426,5 +427,6 @@ def _what_changed(before: Any, after: Any) -> str:
 
 def make_plan(stack: StackSpec, clients: AnyClients) -> tuple[Plan, Snapshot]:
     """Read live state through read-only clients and plan; never mutates AWS."""
-    snapshot = read_snapshot(stack, clients.reader())
-    return plan_from_snapshot(snapshot), snapshot
+    with tagmod.ignoring(stack.stack.ignore_tags):
+        snapshot = read_snapshot(stack, clients.reader())
+        return plan_from_snapshot(snapshot), snapshot

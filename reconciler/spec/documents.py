@@ -29,6 +29,9 @@ class SpecDoc:
     # Parts of `spec` read from elsewhere (a pipeline's definitionFile): spec path -> (the document they
     # came from, their path in it), so a problem inside them is reported where it is written.
     grafts: dict[tuple[Any, ...], tuple[Document, tuple[Any, ...]]] = field(default_factory=dict)
+    # `sensitive:` paths (`spec.primaryContainer.environment.API_KEY`), masked in rendered output and errors
+    # (see `reconciler.sensitive`); carried to every Desired resource the document expands into.
+    sensitive: tuple[str, ...] = ()
 
     @property
     def address(self) -> str:
@@ -61,6 +64,7 @@ class Stack:
     prune: bool
     doc: Document
     lock_table: str | None = None  # DynamoDB table holding the stack's apply lock
+    ignore_tags: tuple[str, ...] = ()  # tag-key prefixes other tools own: never compared or removed
 
 
 @dataclass
