@@ -339,6 +339,39 @@ def _apply_summary(plan: Any, account: str, hooks: ConsoleHooks, status: str, se
     return json.dumps(summary, indent=2)
 
 
+def cmd_destroy(args: argparse.Namespace) -> int:
+    """Delete every resource the stack owns (its documents as if removed, pruned), in reverse dependency order;
+    protected resources stop it; asks for confirmation unless --auto-approve."""
+    import dataclasses
+
+    from reconciler.apply.applier import apply_plan
+    from reconciler.plan.planner import make_plan
+    from reconciler.spec.documents import StackSpec
+
+    loaded = _load(args.dir)
+    empty = StackSpec(loaded.root, dataclasses.replace(loaded.stack, prune=True), [], [], loaded.warnings)
+    clients = _clients(args, loaded.stack.region, read_only=False)
+    lock = _lock(args, clients, loaded.stack.lock_table, loaded.stack.name, clients.region)
+    try:
+        plan, snapshot = make_plan(empty, clients)
+        out(_render_plan(plan, "text").rstrip("\n"))
+        if not plan.steps:
+            out(f"\nStack {loaded.stack.name!r} owns nothing in {clients.region}: nothing to destroy.")
+            return EXIT_OK
+        if not args.auto_approve:
+            out(f"\nThis deletes everything stack {loaded.stack.name!r} owns ({len(plan.changes)} resource(s)).")
+        if not _confirm(args.auto_approve):
+            out("Destroy cancelled.")
+            return EXIT_ERROR
+        out("")
+        result = apply_plan(plan, clients, snapshot.account, hooks=ConsoleHooks())
+        out(f"\nDestroy complete: {result.steps_done} step(s) in {result.seconds:.1f} s.")
+        return EXIT_OK
+    finally:
+        if lock is not None:
+            lock.release()
+
+
 def cmd_unlock(args: argparse.Namespace) -> int:
     from reconciler.apply.lock import break_lock
 
@@ -551,6 +584,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     _aws_options(p)
     p.set_defaults(func=cmd_output)
+
+    p = sub.add_parser("destroy", help="delete everything the stack owns (protected resources stop it)")
+    p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
+                   help="wait up to this long for the stack lock (default 0: fail at once, naming its holder)")
+    _aws_options(p)
+    p.set_defaults(func=cmd_destroy)
 
     p = sub.add_parser("iam-policy", help="print the least-privilege IAM policy to plan or apply the stack")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")

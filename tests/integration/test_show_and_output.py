@@ -76,3 +76,23 @@ def test_a_failed_apply_still_prints_its_summary(cli: Cli) -> None:
     summary = json.loads(result.out)
     assert summary["status"] == "failed" and "Health check failed" in summary["error"]
     assert summary["steps"][-1]["status"] == "failed" and summary["steps"][-1]["operation"] == "UpdateEndpoint"
+
+
+def test_destroy_deletes_what_the_stack_owns_in_reverse_order_and_honours_protect(cli: Cli) -> None:
+    from tests.integration.test_cli_lifecycle import edit
+
+    apply_ok(cli)
+    refused = cli("destroy", cli.root, "--auto-approve")  # the example endpoint has protect: true
+    assert refused.code == 1 and "protect" in refused.err, refused.text
+    edit(cli.root / "endpoint.yaml", "protect: true", "protect: false")
+    apply_ok(cli)  # lifts the protection recorded on the endpoint
+    unattended = cli("destroy", cli.root)
+    assert unattended.code == 1 and "--auto-approve" in unattended.err
+    result = cli("destroy", cli.root, "--auto-approve")
+    assert result.code == 0, result.text
+    steps = [line.split()[1] for line in result.out.splitlines() if line.strip()[:1].isdigit() and ". " in line]
+    assert steps.index("DeleteEndpoint") < steps.index("DeleteEndpointConfig") < steps.index("DeleteModel")
+    assert "Destroy complete" in result.out
+    again = cli("destroy", cli.root, "--auto-approve")
+    assert again.code == 0 and "owns nothing" in again.out
+    assert cli("plan", cli.root, "--detailed-exitcode").code == 2  # the specs are still there to apply again
