@@ -170,6 +170,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     finally:
         if lock is not None:
             lock.release()
+    plan = _targeted(plan, stack, args.target)
     elapsed = time.monotonic() - started
     if args.out:
         Path(args.out).write_text(plan.dumps(), encoding="utf-8")
@@ -181,6 +182,19 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.detailed_exitcode and not plan.is_empty:
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def _targeted(plan: Any, stack: Any, targets: list[str] | None) -> Any:
+    """The plan narrowed by --target (the documents named, or owning the resources named, and what they
+    reference), or as it is without targets."""
+    if not targets:
+        return plan
+    from reconciler.plan.target import TargetError, restrict
+
+    try:
+        return restrict(plan, stack, targets)
+    except TargetError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _report_calls(clients: Any, elapsed: float) -> None:
@@ -231,8 +245,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
     from reconciler.plan.model import Plan
     from reconciler.plan.planner import caller_account, make_plan
 
-    path = Path(args.target)
+    path = Path(args.dir)
     from_file = _is_plan_file(path)
+    if from_file and args.target:
+        raise CliError("--target narrows a plan being made; a saved plan is applied as it was reviewed")
     if from_file:
         try:
             plan = Plan.loads(path.read_text(encoding="utf-8"))
@@ -242,7 +258,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         account = caller_account(clients.reader())
         lock = _lock(args, clients, plan.lock_table, plan.stack, plan.region) if plan.steps else None
     else:
-        stack = _load(args.target)
+        stack = _load(args.dir)
         clients = _clients(args, stack.stack.region, read_only=False)
         lock = _lock(args, clients, stack.stack.lock_table, stack.stack.name, clients.region)
     try:
@@ -252,6 +268,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
             plan, snapshot = make_plan(stack, clients)
             if wait_until_settled(snapshot, clients, ConsoleHooks(), WaitPolicy.from_env()):
                 plan, snapshot = make_plan(stack, clients)  # planned on what is there once it settled
+            plan = _targeted(plan, stack, args.target)
             account = snapshot.account
         as_json = args.format == "json"
         say = err if as_json else out  # with --format json, stdout holds only the summary
@@ -511,6 +528,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # --- parser ------------------------------------------------------------------------------
+def _target_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", action="append", metavar="ADDRESS",
+                   help="only this document (Endpoint/churn) or resource (endpoint/churn) and what it references; "
+                        "repeatable. The plan is partial: say so in review")
+
+
 def _aws_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--region", help="AWS region (default: the Stack's region, then AWS_REGION)")
     p.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
@@ -561,11 +584,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lock", action="store_true", help="hold the stack lock while planning (no apply meanwhile)")
     p.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
                    help="with --lock: wait up to this long for it")
+    _target_option(p)
     _aws_options(p)
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("apply", help="apply a stack directory or a saved plan file")
-    p.add_argument("target", nargs="?", default="specs", help="stack directory or plan file (default: specs)")
+    p.add_argument("dir", nargs="?", default="specs", metavar="target",
+                   help="stack directory or plan file (default: specs)")
+    _target_option(p)
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="json: progress to stderr, and a JSON summary of what ran to stdout (default: text)")

@@ -96,3 +96,26 @@ def test_destroy_deletes_what_the_stack_owns_in_reverse_order_and_honours_protec
     again = cli("destroy", cli.root, "--auto-approve")
     assert again.code == 0 and "owns nothing" in again.out
     assert cli("plan", cli.root, "--detailed-exitcode").code == 2  # the specs are still there to apply again
+
+
+def test_target_narrows_plan_and_apply_to_a_document_and_what_it_references(cli: Cli) -> None:
+    from tests.integration.test_cli_lifecycle import edit
+
+    apply_ok(cli)
+    edit(cli.root / "models.yaml", "2026-11-01", "2026-11-20")  # both models and the endpoint change
+    edit(cli.root / "alarms.yaml", "threshold: 5", "threshold: 7")
+    full = json.loads(cli("plan", cli.root, "--format", "json").out)
+    assert "alarm/churn-5xx" in {c["address"] for c in full["changes"]}
+    narrowed = json.loads(cli("plan", cli.root, "--format", "json", "--target", "Alarm/churn-5xx").out)
+    assert [c["address"] for c in narrowed["changes"]] == ["alarm/churn-5xx"]
+    assert any("partial plan (--target Alarm/churn-5xx)" in w for w in narrowed["warnings"])
+    by_resource = json.loads(cli("plan", cli.root, "--format", "json", "--target", "endpoint/churn").out)
+    specs = {c["spec"] for c in by_resource["changes"]}
+    assert "Endpoint/churn" in specs and "Alarm/churn-5xx" in specs  # the endpoint's guardrail references it
+    assert any(s.startswith("Model/") for s in specs)  # and its models come with it
+    applied = cli("apply", cli.root, "--auto-approve", "--target", "Alarm/churn-5xx")
+    assert applied.code == 0 and "partial plan" in applied.out, applied.text
+    left = json.loads(cli("plan", cli.root, "--format", "json").out)
+    assert "alarm/churn-5xx" not in {c["address"] for c in left["changes"]} and left["changes"]
+    wrong = cli("plan", cli.root, "--target", "Alarm/churn-5x")
+    assert wrong.code == 1 and "did you mean 'Alarm/churn-5xx'" in wrong.err
