@@ -43,7 +43,14 @@ def out(text: str = "") -> None:
     sys.stdout.flush()
 
 
+_SENSITIVE: set[str] = set()  # the values of the stack's sensitive fields: never printed, errors included
+
+
 def err(text: str) -> None:
+    if _SENSITIVE:
+        from reconciler.sensitive import mask_text
+
+        text = mask_text(text, _SENSITIVE)
     sys.stderr.write(text.rstrip("\n") + "\n")
     sys.stderr.flush()
 
@@ -62,6 +69,10 @@ class ConsoleHooks:
         self.write(f"[{index}/{total}] {step.operation} {step.address} ...")
 
     def step_progress(self, step: Any, message: str) -> None:
+        if _SENSITIVE:
+            from reconciler.sensitive import mask_text
+
+            message = mask_text(message, _SENSITIVE)
         self.write(f"        {step.address}: {message}")
 
     def step_finished(self, step: Any, seconds: float) -> None:
@@ -106,8 +117,24 @@ def _clients(args: argparse.Namespace, stack_region: str | None, read_only: bool
 
 def _load(directory: str) -> Any:
     from reconciler.kinds import load_stack
+    from reconciler.sensitive import values_of
 
-    return load_stack(Path(directory))
+    stack = load_stack(Path(directory))
+    _SENSITIVE.update(values_of(stack))
+    return stack
+
+
+def _read_plan(path: Path) -> Any:
+    """A saved plan; its sensitive values are masked in everything printed from here on."""
+    from reconciler.plan.model import Plan
+    from reconciler.sensitive import values_of
+
+    try:
+        plan = Plan.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CliError(f"{path}: not a reconciler plan file ({exc})") from None
+    _SENSITIVE.update(values_of(plan))
+    return plan
 
 
 def _print_warnings(items: Any) -> None:
@@ -131,7 +158,9 @@ def _render_plan(plan: Any, fmt: str, **markdown: Any) -> str:
         render_plan_text,
         should_color,
     )
+    from reconciler.sensitive import mask_plan
 
+    plan = mask_plan(plan, plan)  # only what is printed: a saved plan file keeps the values apply sends
     if fmt == "json":
         return render_plan_json(plan)
     if fmt == "html":
@@ -242,7 +271,6 @@ def _lock(args: argparse.Namespace, clients: Any, table: str | None, stack: str,
 def cmd_apply(args: argparse.Namespace) -> int:
     from reconciler.apply.applier import apply_plan
     from reconciler.aws.waits import WaitPolicy
-    from reconciler.plan.model import Plan
     from reconciler.plan.planner import caller_account, make_plan
 
     path = Path(args.dir)
@@ -250,10 +278,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if from_file and args.target:
         raise CliError("--target narrows a plan being made; a saved plan is applied as it was reviewed")
     if from_file:
-        try:
-            plan = Plan.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise CliError(f"{path}: not a reconciler plan file ({exc})") from None
+        plan = _read_plan(path)
         clients = _clients(args, plan.region, read_only=False)
         account = caller_account(clients.reader())
         lock = _lock(args, clients, plan.lock_table, plan.stack, plan.region) if plan.steps else None
@@ -305,15 +330,11 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print a saved plan (`plan --out`) in a format, without reading AWS: what the merge job applies."""
-    from reconciler.plan.model import Plan
 
     path = Path(args.planfile)
     if not _is_plan_file(path):
         raise CliError(f"{path}: not a plan file (make one with `reconciler plan DIR --out {path.name}`)")
-    try:
-        plan = Plan.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CliError(f"{path}: not a reconciler plan file ({exc})") from None
+    plan = _read_plan(path)
     out(_render_plan(plan, args.format).rstrip("\n"))
     return EXIT_OK
 
@@ -423,7 +444,9 @@ def cmd_drift(args: argparse.Namespace) -> int:
     stack = _load(args.dir)
     clients = _clients(args, stack.stack.region, read_only=True)
     plan, snapshot = make_plan(stack, clients)
-    report = drift_report(plan, snapshot)
+    from reconciler.sensitive import mask_report
+
+    report = mask_report(drift_report(plan, snapshot), snapshot)
     if args.format == "json":
         out(render_drift_json(report).rstrip("\n"))
     elif args.format == "markdown":
@@ -702,6 +725,7 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.
 
 
 def main(argv: list[str] | None = None) -> int:
+    _SENSITIVE.clear()
     parser = build_parser()
     try:
         args = _parse(parser, argv)

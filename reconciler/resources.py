@@ -34,10 +34,13 @@ class Desired:
     # Content-addressed resources: the key under which a live resource of the same document and content
     # may be used instead of the `<name>-<hash>` name (adoption, see `reconciler.kinds.adoptions`).
     adopt_key: str | None = None
+    # The document's `sensitive:` spec paths (see `reconciler.sensitive`): shown masked, compared as they are.
+    sensitive: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("request", "comparable", "user_tags", "extra"):
             object.__setattr__(self, name, freeze(getattr(self, name)))
+        object.__setattr__(self, "sensitive", tuple(self.sensitive))
 
     def tags(self, stack: str) -> dict[str, str]:
         """Every tag to write: the user's plus the ownership tags."""

@@ -76,8 +76,8 @@ def desired(doc: SpecDoc, address: Address, request: Mapping[str, Any], comparab
             protect: bool | None = None, position_path: tuple[Any, ...] = ("name",),
             adopt_key: str | None = None) -> Desired:
     """A desired resource of `doc`: its state hash defaults to the hash of `comparable`; `adopt_key` is the
-    `content_name` key of a content-addressed one."""
+    `content_name` key of a content-addressed one. The document's `sensitive:` paths go with it."""
     return Desired(address, doc.address, request, comparable, tags,
                    state_hash if state_hash is not None else content_hash(comparable), extra=extra or {},
                    position=doc.doc.pos(position_path), protect=doc.protect if protect is None else protect,
-                   adopt_key=adopt_key)
+                   adopt_key=adopt_key, sensitive=doc.sensitive)

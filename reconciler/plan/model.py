@@ -49,10 +49,13 @@ class Plan:
     format_version: str = FORMAT_VERSION
     lock_table: str | None = None  # the stack's lock table, which applying this plan takes
     ignore_tags: tuple[str, ...] = ()  # the Stack's ignoreTags: applying re-reads tags the way planning did
+    # Spec address -> the document's `sensitive:` paths, so what renders a saved plan masks them too.
+    sensitive: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "changes", tuple(self.changes))
         object.__setattr__(self, "ignore_tags", tuple(self.ignore_tags))
+        object.__setattr__(self, "sensitive", freeze({k: tuple(v) for k, v in dict(self.sensitive).items()}))
         object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "orphans", tuple(self.orphans))
         object.__setattr__(self, "warnings", tuple(self.warnings))
@@ -77,6 +80,7 @@ class Plan:
             "notes": list(self.notes),
             **({"lock": {"table": self.lock_table}} if self.lock_table else {}),
             **({"ignore_tags": list(self.ignore_tags)} if self.ignore_tags else {}),
+            **({"sensitive": {k: list(v) for k, v in self.sensitive.items()}} if self.sensitive else {}),
         }
 
     def dumps(self) -> str:
@@ -100,6 +104,7 @@ class Plan:
             format_version=version,
             lock_table=(data.get("lock") or {}).get("table"),
             ignore_tags=tuple(data.get("ignore_tags") or ()),
+            sensitive={k: tuple(v) for k, v in (data.get("sensitive") or {}).items()},
         )
 
     @classmethod

@@ -346,7 +346,8 @@ def plan_from_snapshot(snap: Snapshot) -> Plan:
     return Plan(stack=snap.stack_name, region=snap.region, account=snap.account, changes=tuple(changes),
                 steps=tuple(steps), fingerprints=fingerprints, orphans=tuple(orphans), warnings=tuple(warnings),
                 notes=tuple(dict.fromkeys(ctx.notes)), lock_table=snap.stack.stack.lock_table,
-                ignore_tags=snap.stack.stack.ignore_tags)
+                ignore_tags=snap.stack.stack.ignore_tags,
+                sensitive={d.spec: d.sensitive for d in snap.desired.values() if d.sensitive})
 
 
 def _needs(view: PlanContext, steps: list[Step], deleted: set[Address],

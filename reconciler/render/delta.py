@@ -55,7 +55,11 @@ def diff_field_lines(diffs: Iterable[FieldDiff], limit: int | None = None) -> li
         elif diff.kind == "removed":
             lines.append(FieldLine("-", f"{diff.path}: {format_value(diff.old)}"))
         else:
-            lines.append(FieldLine("~", f"{diff.path}: {format_value(diff.old)} -> {format_value(diff.new)}"))
+            from reconciler.sensitive import changed_text
+
+            masked = changed_text(diff.old, diff.new)  # neither value of a sensitive field is shown
+            lines.append(FieldLine("~", f"{diff.path}: {masked}" if masked else
+                                   f"{diff.path}: {format_value(diff.old)} -> {format_value(diff.new)}"))
     return _cap(lines, limit, "change")
 
 

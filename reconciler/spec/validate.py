@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from reconciler import sensitive
 from reconciler.diagnostics import Diagnostics
 from reconciler.errors import SpecError
 from reconciler.spec.documents import SpecDoc, StackSpec
@@ -28,6 +29,7 @@ API_VERSION = "reconciler/v1"
 RESERVED_TAG_PREFIXES = ("aws:", "reconciler:")
 OWNERSHIP_TAG_COUNT = 3
 MAX_TAGS = 50
+SENSITIVE_KEY = "sensitive"  # envelope member of resource documents: spec paths masked in output
 
 
 def fmt_path(path: Iterable[Any]) -> str:
@@ -147,7 +149,10 @@ def _schema_message(doc: Document, error: Any, diags: Diagnostics) -> None:
 
 def _validate_schema(doc: Document, registry: Registry, kind: str, diags: Diagnostics) -> bool:
     validator = _validator(registry, kind)
-    errors = sorted(validator.iter_errors(doc.data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    data = doc.data
+    if registry[kind].owns_resources and isinstance(data, dict) and SENSITIVE_KEY in data:
+        data = {k: v for k, v in data.items() if k != SENSITIVE_KEY}  # the envelope's `sensitive:`, checked apart
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
     before = len(diags.errors)
     seen: set[tuple[str, int, int, str]] = set()
     scratch = Diagnostics()
@@ -260,6 +265,64 @@ def _check_name(doc: Document, registry: Registry, kind: str, name: str, diags: 
         diags.error(f"{kind} name '{name}' is not valid: use {info.name_help}", pos)
 
 
+def _check_sensitive(doc: Document, diags: Diagnostics) -> tuple[str, ...]:
+    """The envelope's `sensitive:` paths, each a string starting with `spec.` that reads as a path."""
+    raw = doc.data.get(SENSITIVE_KEY)
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        diags.error(f"sensitive: expected a list of spec paths (spec.a.b), got {_short(raw)}",
+                    doc.pos((SENSITIVE_KEY,)))
+        return ()
+    paths: list[str] = []
+    for i, item in enumerate(raw):
+        where = doc.pos((SENSITIVE_KEY, i))
+        if not isinstance(item, str):
+            diags.error(f"sensitive[{i}]: expected a spec path (spec.a.b), got {_short(item)}", where)
+            continue
+        try:
+            sensitive.parse_path(item)
+        except sensitive.PathError as exc:
+            diags.error(f"sensitive[{i}]: {exc}", where)
+            continue
+        if item not in paths:
+            paths.append(item)
+    return tuple(paths)
+
+
+def _check_sensitive_matches(spec_doc: SpecDoc, diags: Diagnostics) -> None:
+    """An error for a `sensitive:` path that selects nothing in the document's spec (most likely a typo,
+    which would leave the value it meant shown)."""
+    raw = spec_doc.doc.data.get(SENSITIVE_KEY) or []
+    for path in spec_doc.sensitive:
+        if sensitive.path_matches(spec_doc.spec, path):
+            continue
+        index = raw.index(path) if path in raw else 0
+        diags.error(f"sensitive[{index}]: {path!r} matches nothing in the spec of {spec_doc.address}"
+                    f"{_near_miss(spec_doc.spec, path)}", spec_doc.doc.pos((SENSITIVE_KEY, index)))
+
+
+def _near_miss(spec: Any, path: str) -> str:
+    """Where a path stops matching, with a "did you mean" for that segment."""
+    node: Any = spec
+    done = "spec"
+    for segment in sensitive.parse_path(path):
+        if isinstance(node, dict) and isinstance(segment, str) and segment in node:
+            node, done = node[segment], f"{done}.{segment}"
+            continue
+        if isinstance(node, list) and isinstance(segment, int) and not isinstance(segment, bool) \
+                and segment < len(node):
+            node, done = node[segment], f"{done}[{segment}]"
+            continue
+        if segment is None:
+            return ""
+        if isinstance(node, dict):
+            return f": {done} has no {segment!r}{_suggest(str(segment), [str(k) for k in node])}"
+        return f": {done} is not a mapping with {segment!r}" if not isinstance(segment, int) else \
+            f": {done} has no item [{segment}]"
+    return ""
+
+
 def check_tags(doc: Document, tags: dict[str, Any], path: tuple[Any, ...], diags: Diagnostics) -> None:
     for key in tags:
         if key.lower().startswith(RESERVED_TAG_PREFIXES):
@@ -307,11 +370,14 @@ def load_stack(root: Path, registry: Registry) -> StackSpec:
             if stack is not None and tags:
                 stack.tags = {**stack.tags, **tags}
             continue
-        specs.append(SpecDoc(kind, name, data.get("spec") or {}, tags, doc, schema_ok, data.get("protect") is True))
+        specs.append(SpecDoc(kind, name, data.get("spec") or {}, tags, doc, schema_ok, data.get("protect") is True,
+                             sensitive=_check_sensitive(doc, diags)))
     for spec_doc in specs:  # parts of the spec kept elsewhere (a pipeline's definitionFile), once the stack is known
         prepare = registry[spec_doc.kind].prepare
         if spec_doc.schema_ok and prepare is not None:
             prepare(spec_doc, diags, stack.region if stack is not None else None)
+        if spec_doc.schema_ok:
+            _check_sensitive_matches(spec_doc, diags)
     if stack is None and not diags.has_errors:
         where = documents[0].start if documents else None
         diags.error(f"no {settings.name} document found: add one `kind: {settings.name}` document with the "
