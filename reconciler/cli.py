@@ -144,10 +144,29 @@ def _print_warnings(items: Any) -> None:
 
 # --- commands ----------------------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
-    stack = _load(args.dir)
-    _print_warnings(stack.warnings.items)
-    out(f"Valid: stack \"{stack.stack.name}\", {len(stack.docs)} document(s) in {args.dir}.")
-    return EXIT_OK
+    if args.format == "text":
+        stack = _load(args.dir)
+        _print_warnings(stack.warnings.items)
+        out(f"Valid: stack \"{stack.stack.name}\", {len(stack.docs)} document(s) in {args.dir}.")
+        return EXIT_OK
+    from reconciler import __version__
+    from reconciler.errors import SpecError
+    from reconciler.render.diagnostics import render_github, render_json, render_sarif
+
+    try:
+        stack = _load(args.dir)
+        diagnostics, name, documents, code = stack.warnings.sorted(), stack.stack.name, len(stack.docs), EXIT_OK
+    except SpecError as exc:
+        diagnostics, name, documents, code = exc.diagnostics.sorted(), None, 0, EXIT_ERROR
+    if args.format == "json":
+        out(render_json(diagnostics, name, documents))
+    elif args.format == "github":
+        text = render_github(diagnostics)
+        if text:
+            out(text)
+    else:
+        out(render_sarif(diagnostics, __version__))
+    return code
 
 
 def _render_plan(plan: Any, fmt: str, **markdown: Any) -> str:
@@ -595,6 +614,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check the specs (no AWS calls)")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    p.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text",
+                   help="text (default); json; github: Actions annotations; sarif: SARIF 2.1.0 for code scanning")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("plan", help="show what apply would change (read-only)")
