@@ -429,6 +429,25 @@ def cmd_destroy(args: argparse.Namespace) -> int:
             lock.release()
 
 
+def cmd_completion(args: argparse.Namespace) -> int:
+    """Print the shell's completion script."""
+    from reconciler.completion import bash_script, zsh_script
+    from reconciler.kinds import REGISTRY
+
+    script = bash_script if args.shell == "bash" else zsh_script
+    out(script(build_parser(), list(REGISTRY.names)).rstrip("\n"))
+    return EXIT_OK
+
+
+def cmd_addresses(args: argparse.Namespace) -> int:
+    """For completion scripts: the stack's document addresses, one per line (offline; none if invalid)."""
+    from reconciler.completion import addresses
+
+    for address in addresses(args.dir):
+        out(address)
+    return EXIT_OK
+
+
 def cmd_unlock(args: argparse.Namespace) -> int:
     from reconciler.apply.lock import break_lock
 
@@ -654,6 +673,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     _aws_options(p)
     p.set_defaults(func=cmd_output)
+
+    p = sub.add_parser("completion", help="print a shell completion script: eval \"$(reconciler completion bash)\"")
+    p.add_argument("shell", choices=("bash", "zsh"))
+    p.set_defaults(func=cmd_completion)
+
+    p = sub.add_parser("__addresses")  # for completion scripts: the stack's document addresses
+    p.add_argument("dir", nargs="?", default="specs")
+    p.set_defaults(func=cmd_addresses)
 
     p = sub.add_parser("destroy", help="delete everything the stack owns (protected resources stop it)")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
