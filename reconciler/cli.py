@@ -621,6 +621,30 @@ def _markdown_arguments(p: argparse.ArgumentParser, what: str) -> None:
                    help=f"with --max-chars: where that note says the full {what} is (e.g. the CI run keeping it)")
 
 
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "validate": ("reconciler validate specs", "reconciler validate specs --format github   # PR annotations"),
+    "plan": ("reconciler plan specs --out plan.json", "reconciler plan specs --format markdown --max-chars 65000",
+             "reconciler plan specs --detailed-exitcode   # exit 2 when there are changes",
+             "reconciler plan specs --target Endpoint/churn"),
+    "apply": ("reconciler apply plan.json   # exactly the reviewed plan", "reconciler apply specs --auto-approve",
+              "reconciler apply specs --auto-approve --format json > summary.json"),
+    "show": ("reconciler show plan.json", "reconciler show plan.json --format html > plan.html"),
+    "output": ("reconciler output specs", "reconciler output specs --format json"),
+    "drift": ("reconciler drift specs   # 0 in sync, 2 drift or pending",
+              "reconciler drift specs --format html > drift.html"),
+    "destroy": ("reconciler destroy specs",),
+    "iam-policy": ("reconciler iam-policy specs --mode plan > plan-policy.json",),
+    "promote": ("reconciler promote ShadowTest/churn-shadow specs",),
+    "unlock": ("reconciler unlock churn-prod 3f2a...   # the lock id a refused apply printed",),
+    "schema": ("reconciler schema Endpoint > endpoint.schema.json", "reconciler schema --write schemas"),
+    "sandbox": ("reconciler sandbox --port 5000 --time-scale 600",
+                "export AWS_ENDPOINT_URL=http://127.0.0.1:5000 AWS_ACCESS_KEY_ID=testing "
+                "AWS_SECRET_ACCESS_KEY=testing"),
+    "demo": ("reconciler demo", "reconciler demo --html pages"),
+    "completion": ('eval "$(reconciler completion bash)"',),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     from reconciler import __version__
 
@@ -638,9 +662,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("plan", help="show what apply would change (read-only)")
-    p.add_argument("dir", nargs="?", default="specs")
+    p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
     p.add_argument("--out", help="save the plan as JSON, to apply exactly it later")
-    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
+    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text",
+                   help="text (default), json (the plan format), markdown (a PR comment), html (a page)")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
     _markdown_arguments(p, "plan")
     p.add_argument("--verbose", "-v", action="store_true", help="print how many API calls the plan made")
@@ -665,21 +690,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="print a saved plan file (no AWS calls)")
     p.add_argument("planfile", help="a plan saved with `reconciler plan DIR --out FILE`")
-    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
+    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text",
+                   help="text (default), json, markdown or html")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("output", help="print the names, ARNs and URLs of a stack's resources (read-only)")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     _aws_options(p)
     p.set_defaults(func=cmd_output)
 
     p = sub.add_parser("completion", help="print a shell completion script: eval \"$(reconciler completion bash)\"")
-    p.add_argument("shell", choices=("bash", "zsh"))
+    p.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
     p.set_defaults(func=cmd_completion)
 
     p = sub.add_parser("__addresses")  # for completion scripts: the stack's document addresses
-    p.add_argument("dir", nargs="?", default="specs")
+    p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
     p.set_defaults(func=cmd_addresses)
 
     p = sub.add_parser("destroy", help="delete everything the stack owns (protected resources stop it)")
@@ -707,8 +733,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_unlock)
 
     p = sub.add_parser("drift", help="report drift (changed outside git) and pending changes")
-    p.add_argument("dir", nargs="?", default="specs")
-    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
+    p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text",
+                   help="text (default), json, markdown (an issue body) or html (a page)")
     _markdown_arguments(p, "report")
     _aws_options(p)
     p.set_defaults(func=cmd_drift)
@@ -722,14 +749,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_promote)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a kind (for editor completion)")
-    p.add_argument("kind", nargs="?")
+    p.add_argument("kind", nargs="?", help="a kind (Endpoint, Model, ...); without one, the kinds are listed")
     p.add_argument("--write", metavar="DIR", help="write every kind's schema file into DIR")
     p.add_argument("--check", metavar="DIR", help="exit 1 if the schema files in DIR are not up to date")
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("sandbox", help="serve the local AWS emulation")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=5000, help="port to listen on (default 5000; 0: any free port)")
     p.add_argument("--time-scale", type=float, default=60.0, help="sandbox clock speed-up (default 60)")
     p.add_argument("--latency-ms", type=float, default=0.0, help="added latency per AWS call")
     p.add_argument("--fault-rate", type=float, default=0.0,
@@ -738,9 +765,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sandbox)
 
     p = sub.add_parser("demo", help="run the end-to-end story on an in-process sandbox")
-    p.add_argument("--time-scale", type=float, default=3000.0)
+    p.add_argument("--time-scale", type=float, default=3000.0, help="sandbox clock speed-up (default 3000)")
     p.add_argument("--html", metavar="DIR", help="also write each plan the demo shows as an HTML page into DIR")
     p.set_defaults(func=cmd_demo)
+    for name, sub_parser in sub.choices.items():
+        if name in EXAMPLES:
+            sub_parser.epilog = "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[name])
+            sub_parser.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
