@@ -21,6 +21,7 @@ from reconciler.addressing import Address
 from reconciler.aws.calls import call
 from reconciler.aws.errors import is_not_found
 from reconciler.changes import Action, Step
+from reconciler.diff.policy import canonical_document
 from reconciler.errors import ApplyError
 from reconciler.frozen import thaw
 from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned, TagApi
@@ -44,12 +45,7 @@ def address_name(bus: str, rule: str) -> str:
 
 def canonical_pattern(value: Any) -> Any:
     """An event pattern (JSON text or parsed) as parsed JSON with sorted keys; unparseable text as given."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return value
-    return json.loads(json.dumps(value, sort_keys=True))
+    return canonical_document(value)
 
 
 def _target_view(target: dict[str, Any]) -> dict[str, Any]:

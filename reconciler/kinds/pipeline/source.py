@@ -19,7 +19,6 @@ import contextlib
 import importlib
 import io
 import ipaddress
-import json
 import logging
 import os
 import socket
@@ -30,11 +29,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from reconciler.diagnostics import Diagnostics, Position
+from reconciler.diagnostics import Diagnostics
 from reconciler.handlers.pipeline_definition import parse
 from reconciler.kinds.pipeline.schema import DEFINITION_KEYS
 from reconciler.spec.documents import SpecDoc
-from reconciler.spec.loader import Document, load_file
+from reconciler.spec.files import read_object_file
 
 DEFINITION = ("spec", "pipelineDefinition")
 _BUILT: dict[tuple[str, str], Any] = {}
@@ -75,29 +74,10 @@ def prepare(doc: SpecDoc, diags: Diagnostics, region: str | None) -> None:
 
 
 def _from_file(doc: SpecDoc, relative: str, diags: Diagnostics) -> None:
-    where = doc.doc.pos(("spec", "definitionFile"))
-    path = Path(doc.doc.file).parent / relative
-    if not path.is_file():
-        diags.error(f"definitionFile {relative}: no such file ({path})", where)
-        return
-    if path.suffix.lower() == ".json":  # YAML would accept it, but a JSON file's problems are JSON's
-        try:
-            json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            diags.error(f"definitionFile {relative}: cannot read it: {exc}", where)
-            return
-        except json.JSONDecodeError as exc:
-            diags.error(f"invalid JSON: {exc.msg}", Position(str(path), exc.lineno, exc.colno))
-            return
-    found = Diagnostics()
-    documents: list[Document] = load_file(path, str(path), found)
-    diags.extend(found)
-    if found.has_errors:
-        return
-    if len(documents) != 1 or not isinstance(documents[0].data, dict):
-        diags.error(f"definitionFile {relative} must hold one pipeline definition (a JSON object)", where)
-        return
-    doc.graft(DEFINITION, documents[0].data, documents[0])
+    found = read_object_file(doc, "definitionFile", relative, "one pipeline definition",
+                             doc.doc.pos(("spec", "definitionFile")), diags)
+    if found is not None:
+        doc.graft(DEFINITION, found.data, found)
 
 
 def build(reference: str, spec_dir: Path, region: str | None = None) -> Any:

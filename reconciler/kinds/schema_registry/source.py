@@ -8,13 +8,10 @@ references inside it resolve like any other. Every schema ends up with its conte
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from reconciler.diagnostics import Diagnostics, Position
+from reconciler.diagnostics import Diagnostics
 from reconciler.kinds.schema_registry.schema import CONTENT_KEYS
 from reconciler.spec.documents import SpecDoc
-from reconciler.spec.loader import Document, load_file
+from reconciler.spec.files import read_object_file
 
 
 def content_path(index: int) -> tuple[str, str, int, str]:
@@ -36,28 +33,10 @@ def prepare(doc: SpecDoc, diags: Diagnostics, region: str | None) -> None:
 
 
 def _from_file(doc: SpecDoc, index: int, relative: str, diags: Diagnostics) -> None:
-    where = doc.doc.pos(("spec", "schemas", index, "contentFile"))
-    path = Path(doc.doc.file).parent / relative
-    if not path.is_file():
-        diags.error(f"contentFile {relative}: no such file ({path})", where)
-        return
-    if path.suffix.lower() == ".json":  # YAML would accept it, but a JSON file's problems are JSON's
-        try:
-            json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            diags.error(f"contentFile {relative}: cannot read it: {exc}", where)
-            return
-        except json.JSONDecodeError as exc:
-            diags.error(f"invalid JSON: {exc.msg}", Position(str(path), exc.lineno, exc.colno))
-            return
-    found = Diagnostics()
-    documents: list[Document] = load_file(path, str(path), found)
-    diags.extend(found)
-    if found.has_errors:
-        return
-    if len(documents) != 1 or not isinstance(documents[0].data, dict):
-        diags.error(f"contentFile {relative} must hold one schema (a JSON object)", where)
+    found = read_object_file(doc, "contentFile", relative, "one schema",
+                             doc.doc.pos(("spec", "schemas", index, "contentFile")), diags)
+    if found is None:
         return
     # SpecDoc.graft walks mappings only; a schema sits in a list, so the graft is recorded here.
-    doc.spec["schemas"][index]["content"] = documents[0].data
-    doc.grafts[content_path(index)] = (documents[0], ())
+    doc.spec["schemas"][index]["content"] = found.data
+    doc.grafts[content_path(index)] = (found, ())
