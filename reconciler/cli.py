@@ -147,7 +147,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.format == "text":
         stack = _load(args.dir)
         _print_warnings(stack.warnings.items)
-        out(f"Valid: stack \"{stack.stack.name}\", {len(stack.docs)} document(s) in {args.dir}.")
+        out(f"Valid: stack \"{stack.stack.name}\", {len(stack.docs)} document(s) in {args.dir.rstrip('/') or '/'}")
         return EXIT_OK
     from reconciler import __version__
     from reconciler.errors import SpecError

@@ -71,7 +71,8 @@ def detail_lines(details: Iterable[str], limit: int | None = None) -> list[Field
 
 def state_field_lines(state: Mapping[str, Any] | None, limit: int | None = None) -> list[FieldLine]:
     """A whole state as `+ path: value` leaf lines (for creates), at most `limit` lines."""
-    lines = [FieldLine("+", f"{path}: {format_value(value)}") for path, value in leaf_fields(state or {})]
+    lines = [FieldLine("+", f"{path}: {format_value(value)}") for path, value in leaf_fields(state or {})
+             if not (path == "tags" and value == {})]  # no tags is nothing to show
     return _cap(lines, limit, "field")
 
 
