@@ -291,8 +291,9 @@ def test_another_page_does_not_match_the_golden(chromium: str, browser_home: Pat
 
 def test_png_decoder_matches_pillow(screenshot: bytes) -> None:
     """The zlib fallback reads what Pillow reads (on a crop with every row filter Pillow chose)."""
-    pil = pytest.importorskip("PIL.Image")
     import io
+
+    import PIL.Image as pil
 
     image = pil.open(io.BytesIO(screenshot)).convert("RGB").crop((0, 1400, 400, 1560))
     for mode in ("RGB", "RGBA", "L"):

@@ -3,16 +3,11 @@ addresses, run in a real bash."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.integration.conftest import REPO, Cli
-
-pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 
 
 def _complete(script: str, words: list[str], cwd: Path) -> list[str]:

@@ -49,7 +49,8 @@ def _references() -> list[dict[str, Any]]:
 
 
 def test_resolution_matches_the_sdk_for_every_plain_framework() -> None:
-    image_uris = pytest.importorskip("sagemaker.core.image_uris")
+    from sagemaker.core import image_uris  # the dev extra installs the SDK; imported here only (it is slow)
+
     logging.getLogger("sagemaker").setLevel(logging.ERROR)
     references = _references()
     assert len(references) > 100

@@ -29,8 +29,7 @@ PIPELINE = textwrap.dedent("""\
 
 
 def test_the_sdk_example_builds_offline_and_resolves_its_references() -> None:
-    if importlib.util.find_spec("sagemaker") is None:  # imported by the build only (it needs a region)
-        pytest.skip("the SageMaker SDK (the sdk extra) is not installed")
+    assert importlib.util.find_spec("sagemaker") is not None, "the dev extra installs the SageMaker SDK"
     stack = load_stack(EXAMPLE)
     group, pipeline = expand(stack, "us-east-1", ACCOUNT)
     assert group.request["ModelPackageGroupName"] == "churn"
