@@ -65,6 +65,7 @@ class TagApi:
 
 SAGEMAKER_TAGS = TagApi("sagemaker", "AddTags", "DeleteTags", "ResourceArn")
 CLOUDWATCH_TAGS = TagApi("cloudwatch", "TagResource", "UntagResource", "ResourceARN")
+EVENTS_TAGS = TagApi("events", "TagResource", "UntagResource", "ResourceARN")
 
 
 @dataclass

@@ -22,11 +22,11 @@ from reconciler.aws.errors import is_conflict, is_not_found
 from reconciler.changes import Action, Step
 from reconciler.diff.iam import canonical_policy
 from reconciler.frozen import thaw
-from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned, TagApi
+from reconciler.handlers.base import EVENTS_TAGS, Assessment, ExecContext, Handler, PlanContext, Planned
+from reconciler.handlers.sagemaker_common import read
 from reconciler.resources import Desired, Live
 
 DEFAULT = "default"
-EVENTS_TAGS = TagApi("events", "TagResource", "UntagResource", "ResourceARN")
 SETTINGS = ("Description", "KmsKeyIdentifier", "DeadLetterConfig", "LogConfig")
 LOG_DEFAULT = {"IncludeDetail": "NONE", "Level": "OFF"}
 
@@ -68,27 +68,15 @@ class EventBusHandler(Handler):
     def find(self, clients: Any, name: str) -> Live | None:
         """The bus with its tags and policy; None when it does not exist."""
         events = clients.get("events")
-        try:
-            data = call(events, "DescribeEventBus", {"Name": name})
-        except Exception as exc:
-            if is_not_found(exc):
-                return None
-            raise
-        data.pop("ResponseMetadata", None)
+        data = read(events, "DescribeEventBus", {"Name": name})
+        if data is None:
+            return None
         tags = tagmod.from_tag_list(call(events, "ListTagsForResource", {"ResourceARN": data["Arn"]}).get("Tags"))
         return Live(Address(self.type, name), data["Arn"], tags, data)
 
     def describe(self, clients: Any, live: Live) -> Live:
         """`live` with DescribeEventBus output (its `Policy` included); `data` None when the bus is gone."""
-        try:
-            data = call(clients.get("events"), "DescribeEventBus", {"Name": live.address.name})
-        except Exception as exc:
-            if not is_not_found(exc):
-                raise
-            data = None
-        if data is not None:
-            data.pop("ResponseMetadata", None)
-        live.data = data
+        live.data = read(clients.get("events"), "DescribeEventBus", {"Name": live.address.name})
         return live
 
     def comparable(self, live: Live) -> dict[str, Any] | None:

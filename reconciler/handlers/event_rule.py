@@ -24,11 +24,10 @@ from reconciler.changes import Action, Step
 from reconciler.diff.policy import canonical_document
 from reconciler.errors import ApplyError
 from reconciler.frozen import thaw
-from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned, TagApi
+from reconciler.handlers.base import EVENTS_TAGS, Assessment, ExecContext, Handler, PlanContext, Planned
 from reconciler.resources import Desired, Live
 
 DEFAULT_BUS = "default"
-EVENTS_TAGS = TagApi("events", "TagResource", "UntagResource", "ResourceARN")
 RULE_MEMBERS = ("EventPattern", "ScheduleExpression", "State", "Description", "RoleArn")
 TARGETS_PER_REQUEST = 10
 

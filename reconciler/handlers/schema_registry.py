@@ -40,6 +40,7 @@ from reconciler.diff.delta import field_diffs, leaf_diffs
 from reconciler.diff.policy import FieldPolicy
 from reconciler.frozen import thaw
 from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned, TagApi
+from reconciler.handlers.sagemaker_common import read
 from reconciler.resources import Desired, Live
 
 SERVICE = "schemas"
@@ -113,18 +114,6 @@ def client_token(registry: str, schema: str, version: Any, content: str) -> str:
     return str(uuid.UUID(hex=digest[:32]))
 
 
-def _read(client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any] | None:
-    """A read call's output; None when EventBridge says the resource does not exist."""
-    try:
-        data = call(client, operation, params)
-    except Exception as exc:
-        if is_not_found(exc):
-            return None
-        raise
-    data.pop("ResponseMetadata", None)
-    return data
-
-
 def _show(value: Any) -> str:
     return "(none)" if value is None else json.dumps(value)
 
@@ -155,7 +144,7 @@ class SchemaRegistryHandler(Handler):
         if is_owned_by_aws(name):
             return None
         client = clients.get(SERVICE)
-        data = _read(client, "DescribeRegistry", {"RegistryName": name})
+        data = read(client, "DescribeRegistry", {"RegistryName": name})
         if data is None:
             return None
         try:
@@ -169,7 +158,7 @@ class SchemaRegistryHandler(Handler):
     def describe(self, clients: Any, live: Live) -> Live:
         """`live` with DescribeRegistry output plus its `Schemas` (DescribeSchema of each, by name) and every
         `Discoverers` summary; `data` None when the registry is gone."""
-        live.data = _read(clients.get(SERVICE), "DescribeRegistry", {"RegistryName": live.address.name})
+        live.data = read(clients.get(SERVICE), "DescribeRegistry", {"RegistryName": live.address.name})
         return self._contents(clients, live) if live.data is not None else live
 
     def _contents(self, clients: Any, live: Live) -> Live:
@@ -180,7 +169,7 @@ class SchemaRegistryHandler(Handler):
         assert live.data is not None
         schemas: dict[str, Any] = {}
         for summary in paginate(client, "ListSchemas", "Schemas", RegistryName=name):
-            described = _read(client, "DescribeSchema", {"RegistryName": name, "SchemaName": summary["SchemaName"]})
+            described = read(client, "DescribeSchema", {"RegistryName": name, "SchemaName": summary["SchemaName"]})
             if described is not None:
                 schemas[summary["SchemaName"]] = described
         live.data["Schemas"] = schemas
@@ -419,7 +408,7 @@ class SchemaRegistryHandler(Handler):
             wanted = params.get("Tags") or {}
             return live is not None and all(live.tags.get(k) == wanted.get(k) for k in (tagmod.STACK, tagmod.ADDRESS))
         if step.operation == "CreateSchema":
-            found = _read(client, "DescribeSchema", {"RegistryName": params["RegistryName"],
+            found = read(client, "DescribeSchema", {"RegistryName": params["RegistryName"],
                                                      "SchemaName": params["SchemaName"]})
             return found is not None and found.get("Type") == params["Type"] \
                 and canonical_content(found.get("Content")) == canonical_content(params["Content"])
