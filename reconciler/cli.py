@@ -115,11 +115,11 @@ def _clients(args: argparse.Namespace, stack_region: str | None, read_only: bool
     return ReadClients(factory) if read_only else WriteClients(factory)
 
 
-def _load(directory: str) -> Any:
+def _load(directory: str, args: argparse.Namespace | None = None) -> Any:
     from reconciler.kinds import load_stack
     from reconciler.sensitive import values_of
 
-    stack = load_stack(Path(directory))
+    stack = load_stack(Path(directory), getattr(args, "env", None))
     _SENSITIVE.update(values_of(stack))
     return stack
 
@@ -145,7 +145,7 @@ def _print_warnings(items: Any) -> None:
 # --- commands ----------------------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
     if args.format == "text":
-        stack = _load(args.dir)
+        stack = _load(args.dir, args)
         _print_warnings(stack.warnings.items)
         out(f"Valid: stack \"{stack.stack.name}\", {len(stack.docs)} document(s) in {args.dir.rstrip('/') or '/'}")
         return EXIT_OK
@@ -154,7 +154,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from reconciler.render.diagnostics import render_github, render_json, render_sarif
 
     try:
-        stack = _load(args.dir)
+        stack = _load(args.dir, args)
         diagnostics, name, documents, code = stack.warnings.sorted(), stack.stack.name, len(stack.docs), EXIT_OK
     except SpecError as exc:
         diagnostics, name, documents, code = exc.diagnostics.sorted(), None, 0, EXIT_ERROR
@@ -204,7 +204,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.lock_timeout and not args.lock:
         raise CliError("--lock-timeout only applies with --lock (plan takes the lock only when asked)")
     markdown = _markdown_options(args)
-    stack = _load(args.dir)
+    stack = _load(args.dir, args)
     clients = _clients(args, stack.stack.region, read_only=True)
     lock = None
     if args.lock:
@@ -298,11 +298,14 @@ def cmd_apply(args: argparse.Namespace) -> int:
         raise CliError("--target narrows a plan being made; a saved plan is applied as it was reviewed")
     if from_file:
         plan = _read_plan(path)
+        if args.env and not plan.stack.endswith(f"-{args.env}"):
+            raise CliError(f"--env {args.env}: {args.dir} is a plan of stack {plan.stack!r}, not of environment "
+                           f"{args.env!r}")
         clients = _clients(args, plan.region, read_only=False)
         account = caller_account(clients.reader())
         lock = _lock(args, clients, plan.lock_table, plan.stack, plan.region) if plan.steps else None
     else:
-        stack = _load(args.dir)
+        stack = _load(args.dir, args)
         clients = _clients(args, stack.stack.region, read_only=False)
         lock = _lock(args, clients, stack.stack.lock_table, stack.stack.name, clients.region)
     try:
@@ -362,7 +365,7 @@ def cmd_output(args: argparse.Namespace) -> int:
     """The names, ARNs and other outputs of a stack's documents, and whether each is applied (read-only)."""
     from reconciler.outputs import render_outputs, stack_outputs
 
-    stack = _load(args.dir)
+    stack = _load(args.dir, args)
     clients = _clients(args, stack.stack.region, read_only=True)
     out(render_outputs(stack_outputs(stack, clients), args.format).rstrip("\n"))
     return EXIT_OK
@@ -372,7 +375,7 @@ def cmd_iam_policy(args: argparse.Namespace) -> int:
     """The least-privilege IAM policy for planning or applying the stack (no AWS call)."""
     from reconciler.iam_policy import main as policy_main
 
-    stack = _load(args.dir)
+    stack = _load(args.dir, args)
     try:
         out(policy_main(stack, region=args.region, account=args.account, mode=args.mode).rstrip("\n"))
     except ValueError as exc:
@@ -405,7 +408,7 @@ def cmd_destroy(args: argparse.Namespace) -> int:
     from reconciler.plan.planner import make_plan
     from reconciler.spec.documents import StackSpec
 
-    loaded = _load(args.dir)
+    loaded = _load(args.dir, args)
     empty = StackSpec(loaded.root, dataclasses.replace(loaded.stack, prune=True), [], [], loaded.warnings)
     clients = _clients(args, loaded.stack.region, read_only=False)
     lock = _lock(args, clients, loaded.stack.lock_table, loaded.stack.name, clients.region)
@@ -443,7 +446,7 @@ def cmd_addresses(args: argparse.Namespace) -> int:
     """For completion scripts: the stack's document addresses, one per line (offline; none if invalid)."""
     from reconciler.completion import addresses
 
-    for address in addresses(args.dir):
+    for address in addresses(args.dir, args.environments):
         out(address)
     return EXIT_OK
 
@@ -454,7 +457,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     table = args.table
     region = None
     if table is None:
-        stack = _load(args.dir)
+        stack = _load(args.dir, args)
         if stack.stack.name != args.stack:
             raise CliError(f"the Stack document in {args.dir} names stack {stack.stack.name!r}, not {args.stack!r}; "
                            "to unlock another stack, give its lock table with --table")
@@ -479,7 +482,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
     )
 
     markdown = _markdown_options(args)
-    stack = _load(args.dir)
+    stack = _load(args.dir, args)
     clients = _clients(args, stack.stack.region, read_only=True)
     plan, snapshot = make_plan(stack, clients)
     from reconciler.sensitive import mask_report
@@ -503,7 +506,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
     kind, _, name = args.target.partition("/")
     if kind != "ShadowTest" or not name:
         raise CliError(f"promote takes ShadowTest/NAME, got {args.target!r}")
-    stack = _load(args.dir)
+    stack = _load(args.dir, args)
     if stack.get(f"ShadowTest/{name}") is None:
         raise CliError(f"no ShadowTest/{name} document in {args.dir}")
     clients = _clients(args, stack.stack.region, read_only=False)
@@ -589,6 +592,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # --- parser ------------------------------------------------------------------------------
+def _env_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--env", metavar="NAME",
+                   help="the environment (an Environment document of the stack): the stack <stack>-NAME, with its "
+                        "namePrefix and variables; required when the stack has environments")
+
+
 def _target_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", action="append", metavar="ADDRESS",
                    help="only this document (Endpoint/churn) or resource (endpoint/churn) and what it references; "
@@ -657,12 +666,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check the specs (no AWS calls)")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    _env_option(p)
     p.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text",
                    help="text (default); json; github: Actions annotations; sarif: SARIF 2.1.0 for code scanning")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("plan", help="show what apply would change (read-only)")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    _env_option(p)
     p.add_argument("--out", help="save the plan as JSON, to apply exactly it later")
     p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text",
                    help="text (default), json (the plan format), markdown (a PR comment), html (a page)")
@@ -679,6 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("apply", help="apply a stack directory or a saved plan file")
     p.add_argument("dir", nargs="?", default="specs", metavar="target",
                    help="stack directory or plan file (default: specs)")
+    _env_option(p)
     _target_option(p)
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--format", choices=("text", "json"), default="text",
@@ -696,6 +708,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("output", help="print the names, ARNs and URLs of a stack's resources (read-only)")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    _env_option(p)
     p.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     _aws_options(p)
     p.set_defaults(func=cmd_output)
@@ -706,10 +719,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("__addresses")  # for completion scripts: the stack's document addresses
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    p.add_argument("--environments", action="store_true", help="list the stack's environments instead")
     p.set_defaults(func=cmd_addresses)
 
     p = sub.add_parser("destroy", help="delete everything the stack owns (protected resources stop it)")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    _env_option(p)
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
                    help="wait up to this long for the stack lock (default 0: fail at once, naming its holder)")
@@ -718,6 +733,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("iam-policy", help="print the least-privilege IAM policy to plan or apply the stack")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    _env_option(p)
     p.add_argument("--mode", choices=("plan", "apply"), default="apply",
                    help="plan: read-only (and the lock); apply: plan's plus every write (default: apply)")
     p.add_argument("--region", help="region of the ARNs (default: the Stack's region)")
@@ -728,12 +744,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("stack", help="the stack's name")
     p.add_argument("lock_id", help="the lock id, as the error of a refused apply prints it")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory, for its lock table (default: specs)")
+    _env_option(p)
     p.add_argument("--table", help="the lock table (default: the Stack document's lock.table)")
     _aws_options(p)
     p.set_defaults(func=cmd_unlock)
 
     p = sub.add_parser("drift", help="report drift (changed outside git) and pending changes")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    _env_option(p)
     p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text",
                    help="text (default), json, markdown (an issue body) or html (a page)")
     _markdown_arguments(p, "report")
@@ -743,6 +761,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("promote", help="promote a running shadow test's shadow variant to production")
     p.add_argument("target", help="ShadowTest/NAME")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
+    _env_option(p)
     p.add_argument("--retain-production", action="store_true", help="keep the production variant beside it")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     _aws_options(p)

@@ -1,6 +1,7 @@
 """`reconciler completion bash|zsh`: a shell completion script for the commands, their options and values
-(formats, kinds), and the addresses of the stack's documents (`--target`, `promote`), which the script
-asks `reconciler __addresses DIR` for (offline: the specs are read, AWS is not).
+(formats, kinds), the addresses of the stack's documents (`--target`, `promote`) and its environments
+(`--env`), which the script asks `reconciler __addresses DIR [--environments]` for (offline: the spec
+files are read, AWS is not).
 
 The script is generated from the CLI's own argument parser, so it never lists an option the CLI
 does not have. zsh uses the same function through bashcompinit.
@@ -13,6 +14,7 @@ from pathlib import Path
 
 ADDRESS_OPTIONS = ("--target",)
 ADDRESS_COMMANDS = ("promote",)
+KIND_COMMANDS = ("schema", "import")
 
 
 def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -40,7 +42,7 @@ def bash_script(parser: argparse.ArgumentParser, kinds: list[str]) -> str:
             f"            {option}) COMPREPLY=($(compgen -W \"{' '.join(choices)}\" -- \"$cur\")); return;;\n"
             for option, choices in sorted(_choices(sub).items()))
         positional = ('COMPREPLY=($(compgen -W "$(_reconciler_addresses)" -- "$cur"))' if name in ADDRESS_COMMANDS
-                      else f'COMPREPLY=($(compgen -W "{" ".join(kinds)}" -- "$cur"))' if name == "schema"
+                      else f'COMPREPLY=($(compgen -W "{" ".join(kinds)}" -- "$cur"))' if name in KIND_COMMANDS
                       else 'COMPREPLY=($(compgen -f -- "$cur"))')
         cases.append(f"""        {name})
             case "$prev" in
@@ -59,7 +61,7 @@ _reconciler_addresses() {{
     for word in "${{COMP_WORDS[@]:2}}"; do
         if [[ -d "$word" ]]; then dir="$word"; fi
     done
-    reconciler __addresses "$dir" 2>/dev/null
+    reconciler __addresses "$dir" "$@" 2>/dev/null
 }}
 
 _reconciler() {{
@@ -70,6 +72,7 @@ _reconciler() {{
     fi
     case "$prev" in
         {address_options}) COMPREPLY=($(compgen -W "$(_reconciler_addresses)" -- "$cur")); return;;
+        --env) COMPREPLY=($(compgen -W "$(_reconciler_addresses --environments)" -- "$cur")); return;;
     esac
     case "${{COMP_WORDS[1]}}" in
 {''.join(cases)}    esac
@@ -83,13 +86,22 @@ def zsh_script(parser: argparse.ArgumentParser, kinds: list[str]) -> str:
             "autoload -U +X bashcompinit && bashcompinit\n" + bash_script(parser, kinds).split("\n", 1)[1])
 
 
-def addresses(directory: str) -> list[str]:
-    """The spec addresses of a stack directory (nothing when it does not load)."""
-    from reconciler.errors import ReconcilerError
-    from reconciler.kinds import load_stack
+def addresses(directory: str, environments: bool = False) -> list[str]:
+    """The spec addresses of a stack directory's documents, or with `environments` the names of its
+    Environment documents, as written (nothing when none can be read; the specs are not validated)."""
+    from reconciler.diagnostics import Diagnostics
+    from reconciler.kinds import registry
+    from reconciler.spec.loader import load_directory
 
-    try:
-        stack = load_stack(Path(directory))
-    except (ReconcilerError, OSError):
-        return []
-    return [d.address for d in stack.docs]
+    kinds = registry()
+    env_kind = kinds.environment_kind
+    wanted = {env_kind.name} if environments and env_kind else set() if environments else set(kinds.resource_kinds)
+    found: list[str] = []
+    for doc in load_directory(Path(directory), Diagnostics()):
+        data = doc.data if isinstance(doc.data, dict) else {}
+        kind, name = data.get("kind"), data.get("name")
+        if kind in wanted and isinstance(name, str):
+            item = name if environments else f"{kind}/{name}"
+            if item not in found:
+                found.append(item)
+    return found

@@ -30,7 +30,7 @@ from reconciler.spec.validate import load_stack as _load_stack
 if TYPE_CHECKING:
     from botocore.model import StructureShape
 
-ORDER = ("stack", "model", "endpoint", "alarm", "shadow_test")
+ORDER = ("stack", "environment", "model", "endpoint", "alarm", "shadow_test")
 NOT_KINDS = frozenset({"base"})
 
 
@@ -58,9 +58,10 @@ def schemas() -> SchemaGenerator:
     return generator_for(registry())
 
 
-def load_stack(root: Path) -> StackSpec:
-    """Load and validate a stack directory; raises SpecError with every problem found."""
-    return _load_stack(root, registry())
+def load_stack(root: Path, env: str | None = None) -> StackSpec:
+    """Load and validate a stack directory as environment `env` (see the Environment kind); raises SpecError
+    with every problem found."""
+    return _load_stack(root, registry(), env)
 
 
 def expand(stack: StackSpec, region: str, account: str, adopted: Mapping[str, str] | None = None, *,

@@ -43,10 +43,10 @@ SOURCE = KindSource(
 
 def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     spec = substitute(doc.spec, ctx.resolve)
-    request = {"AlarmName": doc.name, **to_api(spec, operation_input("cloudwatch", "PutMetricAlarm"))}
+    request = {"AlarmName": doc.aws_name, **to_api(spec, operation_input("cloudwatch", "PutMetricAlarm"))}
     tags = ctx.user_tags(doc)
-    ctx.define(doc, doc.name, f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm:{doc.name}")
-    return [desired(doc, Address(HANDLER.type, doc.name), request, HANDLER.comparable_of(request, tags), tags)]
+    ctx.define(doc, doc.aws_name, f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm:{doc.aws_name}")
+    return [desired(doc, Address(HANDLER.type, doc.aws_name), request, HANDLER.comparable_of(request, tags), tags)]
 
 
 def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None:

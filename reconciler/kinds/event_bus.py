@@ -50,12 +50,12 @@ SOURCE = KindSource(
 def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     spec = substitute(doc.spec, ctx.resolve)
     policy = spec.pop("policy", None)
-    request = {"Name": doc.name, **to_api(spec, operation_input("events", "CreateEventBus"))}
+    request = {"Name": doc.aws_name, **to_api(spec, operation_input("events", "CreateEventBus"))}
     text = policy_text(policy) if policy else None
     tags = ctx.user_tags(doc)
-    arn = f"arn:aws:events:{ctx.region}:{ctx.account}:event-bus/{doc.name}"
-    ctx.define(doc, doc.name, arn)
-    return [desired(doc, Address(HANDLER.type, doc.name), request, bus_view(request, text, tags), tags,
+    arn = f"arn:aws:events:{ctx.region}:{ctx.account}:event-bus/{doc.aws_name}"
+    ctx.define(doc, doc.aws_name, arn)
+    return [desired(doc, Address(HANDLER.type, doc.aws_name), request, bus_view(request, text, tags), tags,
                     extra={"policy": text})]
 
 
@@ -85,4 +85,5 @@ KIND = SpecKind(
     source=SOURCE,
     check=check,
     expand=expand,
+    fixed_names=frozenset({DEFAULT}),
 )

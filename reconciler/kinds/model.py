@@ -130,7 +130,7 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
         version = version if version == LATEST_APPROVED else int(version)
         arn = registry_version(ctx, doc, str(package["group"]), version)
         request["PrimaryContainer"] = {"ModelPackageName": arn}
-    name = ctx.content_name(doc.address, doc.name, HANDLER.normalized(request))
+    name = ctx.content_name(doc.address, doc.aws_name, HANDLER.normalized(request))
     ctx.define(doc, name, ctx.arn("model", name))
     tags = ctx.user_tags(doc)
     comparable = HANDLER.comparable_of(request, tags)

@@ -55,12 +55,12 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     spec = substitute(doc.spec, ctx.resolve)
     policy = spec.pop("resourcePolicy", None)
     delete_versions = bool(spec.pop("deleteVersions", False))
-    request = {"ModelPackageGroupName": doc.name,
+    request = {"ModelPackageGroupName": doc.aws_name,
                **to_api(spec, operation_input("sagemaker", "CreateModelPackageGroup"))}
     text = policy_text(policy) if policy else None
     tags = ctx.user_tags(doc)
-    ctx.define(doc, doc.name, ctx.arn(HANDLER.arn_type, doc.name))
-    return [desired(doc, Address(HANDLER.type, doc.name), request, group_view(request, text, delete_versions, tags),
+    ctx.define(doc, doc.aws_name, ctx.arn(HANDLER.arn_type, doc.aws_name))
+    return [desired(doc, Address(HANDLER.type, doc.aws_name), request, group_view(request, text, delete_versions, tags),
                     tags, extra={"policy": text, "delete_versions": delete_versions})]
 
 

@@ -43,10 +43,10 @@ SOURCE = KindSource(
 def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     spec = substitute(doc.spec, ctx.resolve)
     api = to_api(spec, operation_input("sagemaker", "CreateInferenceExperiment"))
-    request = {"Name": doc.name, "Type": "ShadowMode", **api}
+    request = {"Name": doc.aws_name, "Type": "ShadowMode", **api}
     tags = ctx.user_tags(doc)
-    ctx.define(doc, doc.name, ctx.arn("inference-experiment", doc.name))
-    return [desired(doc, Address(HANDLER.type, doc.name), request, HANDLER.comparable_of(request, tags), tags)]
+    ctx.define(doc, doc.aws_name, ctx.arn("inference-experiment", doc.aws_name))
+    return [desired(doc, Address(HANDLER.type, doc.aws_name), request, HANDLER.comparable_of(request, tags), tags)]
 
 
 def _stamp(value: object) -> dt.datetime | None:

@@ -19,6 +19,11 @@ REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
 ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
 STACK_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 STACK_NAME_MAX = 63
+VARIABLES_SCHEMA: Mapping[str, Any] = MappingProxyType({
+    "type": "object",
+    "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+    "description": "Values of ${var.NAME} in any string of the stack's documents.",
+})
 
 SPEC_SCHEMA: Mapping[str, Any] = MappingProxyType(
     {
@@ -46,6 +51,8 @@ SPEC_SCHEMA: Mapping[str, Any] = MappingProxyType(
                     "Delete owned resources whose documents left the specs; when false, plan reports them."
                 ),
             },
+            "variables": {**VARIABLES_SCHEMA, "description": (
+                "Values of ${var.NAME} in any string of the stack's documents; an Environment's override them.")},
             "ignoreTags": {
                 "type": "array",
                 "description": "Tag-key prefixes other tools add (backup, cost allocation): never drift or removed.",

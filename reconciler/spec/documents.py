@@ -1,8 +1,9 @@
 """Validated spec documents: the values validation produces and kinds expand.
 
 `SpecDoc` is one document of a resource kind; `Stack` the stack-wide settings of the one
-settings document; `StackSpec` the whole validated stack with its documents in dependency
-order (every referenced document before the documents that reference it).
+settings document; `Environment` the environment chosen with `--env` (one of the stack's
+`Environment` documents); `StackSpec` the whole validated stack with its documents in
+dependency order (every referenced document before the documents that reference it).
 """
 
 from __future__ import annotations
@@ -32,10 +33,18 @@ class SpecDoc:
     # `sensitive:` paths (`spec.primaryContainer.environment.API_KEY`), masked in rendered output and errors
     # (see `reconciler.sensitive`); carried to every Desired resource the document expands into.
     sensitive: tuple[str, ...] = ()
+    # The chosen environment's namePrefix, put before the document's name in AWS ("" without one, and for
+    # a name AWS provides, such as the default event bus)
+    name_prefix: str = ""
 
     @property
     def address(self) -> str:
         return f"{self.kind}/{self.name}"
+
+    @property
+    def aws_name(self) -> str:
+        """The name the document's own AWS resource has (the base of a content-addressed one's)."""
+        return self.name_prefix + self.name
 
     def pos(self, path: tuple[Any, ...]) -> Position:
         """Where the value at `path` (from the document's root: `("spec", ...)`) is written."""
@@ -68,12 +77,26 @@ class Stack:
 
 
 @dataclass
+class Environment:
+    """One `Environment` document: what changes when the stack is planned with `--env NAME`."""
+
+    name: str
+    name_prefix: str
+    variables: dict[str, Any]
+    region: str | None
+    account_id: str | None
+    tags: dict[str, str]
+    doc: Document
+
+
+@dataclass
 class StackSpec:
     root: Path
     stack: Stack
     docs: list[SpecDoc] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # spec addresses, dependencies first
     warnings: Diagnostics = field(default_factory=Diagnostics)
+    environment: Environment | None = None  # the one chosen with --env (the stack's name ends in -<its name>)
 
     def get(self, address: str) -> SpecDoc | None:
         index = self.__dict__.get("_index")

@@ -19,7 +19,7 @@ from reconciler.spec.fragments import ChoiceSource, KindSource
 from reconciler.spec.naming import NameRule
 
 if TYPE_CHECKING:
-    from reconciler.spec.documents import SpecDoc, Stack
+    from reconciler.spec.documents import Environment, SpecDoc, Stack
     from reconciler.spec.loader import Document
 
 Check = Callable[["SpecDoc", Diagnostics, Mapping[str, "SpecDoc"]], None]
@@ -37,7 +37,8 @@ class SpecKind:
     `spec_schema` (hand-written, for the settings kind) defines its `spec`. `check` appends the AWS
     limits a document breaks beyond its schema; `expand(ctx, doc)` returns the desired AWS resources
     it owns. The settings kind (`owns_resources=False`) instead has `settings(doc, diags)`,
-    returning the `Stack`.
+    returning the `Stack`; the environment kind (also `owns_resources=False`) has `environment(doc,
+    diags)`, returning an `Environment` (see `reconciler.spec.variables`).
     """
 
     name: str
@@ -49,6 +50,10 @@ class SpecKind:
     check: Check = no_checks
     expand: Callable[..., list[Any]] | None = None
     settings: Callable[[Document, Diagnostics], Stack | None] | None = None
+    environment: Callable[[Document, Diagnostics], Environment | None] | None = None
+    # Document names that name a resource AWS provides under that very name (the `default` event bus):
+    # an environment's namePrefix is never put before them
+    fixed_names: frozenset[str] = frozenset()
     # prepare(doc, diags, the Stack document's region or None): after every document's schema, before
     # references and checks: read what the spec keeps elsewhere into it (SpecDoc.graft), e.g. a
     # pipeline definition from its file
@@ -76,8 +81,12 @@ class Registry:
             if kind.name in self._by_name:
                 raise ValueError(f"kind {kind.name!r} is registered twice")
             self._by_name[kind.name] = kind
-        if sum(1 for k in self.kinds if not k.owns_resources) != 1:
-            raise ValueError("exactly one settings kind (owns_resources=False) must be registered")
+        if sum(1 for k in self.kinds if k.settings is not None) != 1:
+            raise ValueError("exactly one settings kind (with `settings`) must be registered")
+        if sum(1 for k in self.kinds if k.environment is not None) > 1:
+            raise ValueError("at most one environment kind (with `environment`) may be registered")
+        if any(k.owns_resources == (k.settings is not None or k.environment is not None) for k in self.kinds):
+            raise ValueError("a kind owns resources, or it is the settings or environment kind")
 
     def __getitem__(self, name: str) -> SpecKind:
         return self._by_name[name]
@@ -98,7 +107,11 @@ class Registry:
 
     @property
     def settings_kind(self) -> SpecKind:
-        return next(k for k in self.kinds if not k.owns_resources)
+        return next(k for k in self.kinds if k.settings is not None)
+
+    @property
+    def environment_kind(self) -> SpecKind | None:
+        return next((k for k in self.kinds if k.environment is not None), None)
 
     @property
     def services(self) -> tuple[str, ...]:

@@ -19,11 +19,13 @@ from typing import Any
 from reconciler import sensitive
 from reconciler.diagnostics import Diagnostics
 from reconciler.errors import SpecError
-from reconciler.spec.documents import SpecDoc, StackSpec
+from reconciler.spec.documents import Environment, SpecDoc, Stack, StackSpec
 from reconciler.spec.kind import Registry
-from reconciler.spec.loader import Document, load_directory
+from reconciler.spec.loader import Document, display_path, load_directory
 from reconciler.spec.references import ATTRS, find_references, malformed_references, topological_order
 from reconciler.spec.schemagen import generator_for
+from reconciler.spec.variables import PLACEHOLDER as VARIABLE
+from reconciler.spec.variables import Scope, is_variable_text, substitute
 
 API_VERSION = "reconciler/v1"
 RESERVED_TAG_PREFIXES = ("aws:", "reconciler:")
@@ -88,6 +90,8 @@ def _schema_message(doc: Document, error: Any, diags: Diagnostics) -> None:
     if v in ("pattern", "enum", "maxLength", "minLength") and isinstance(error.instance, str) \
             and "${" in error.instance:
         return  # a reference that is not well formed: the reference check says why, once
+    if isinstance(error.instance, str) and VARIABLE.search(error.instance):
+        return  # a variable that could not be substituted: substitution said why, once
     if v == "additionalProperties":
         allowed = sorted((error.schema.get("properties") or {}).keys())
         instance = error.instance if isinstance(error.instance, dict) else {}
@@ -253,13 +257,17 @@ def _check_envelope(doc: Document, registry: Registry, diags: Diagnostics) -> st
     return kind
 
 
-def _check_name(doc: Document, registry: Registry, kind: str, name: str, diags: Diagnostics) -> None:
+def _check_name(doc: Document, registry: Registry, kind: str, name: str, diags: Diagnostics, prefix: str = "",
+                env: Environment | None = None) -> None:
     info = registry[kind].naming
     pos = doc.pos(("name",))
-    if len(name) > info.name_max:
+    full = prefix + name
+    if len(full) > info.name_max:
         extra = (" (63 minus room for the '-<hash>' suffix of the resources it names)"
                  if info.content_addressed else "")
-        diags.error(f"{kind} name '{name}' is {len(name)} characters long; the limit is {info.name_max}{extra}",
+        what = f"'{name}'" if not prefix else \
+            f"'{name}' with the namePrefix '{prefix}' of environment {env.name if env else ''!r} ('{full}')"
+        diags.error(f"{kind} name {what} is {len(full)} characters long; the limit is {info.name_max}{extra}",
                     pos)
     if not info.name_pattern.match(name):
         diags.error(f"{kind} name '{name}' is not valid: use {info.name_help}", pos)
@@ -329,19 +337,26 @@ def check_tags(doc: Document, tags: dict[str, Any], path: tuple[Any, ...], diags
             diags.error(f"tag key '{key}' uses a reserved prefix (aws:, reconciler:)", doc.key_pos((*path, key)))
 
 
-def load_stack(root: Path, registry: Registry) -> StackSpec:
-    """Load and validate every document under `root` against the kinds of `registry`; raise
-    SpecError with all problems."""
+def load_stack(root: Path, registry: Registry, env: str | None = None) -> StackSpec:
+    """Load and validate every document under `root` against the kinds of `registry`, as environment `env`
+    (one of its Environment documents; required when it has any); raise SpecError with all problems."""
     diags = Diagnostics()
     documents = load_directory(root, diags)
     settings = registry.settings_kind
+    env_kind = registry.environment_kind
+    kinds = [(doc, _check_envelope(doc, registry, diags)) for doc in documents]
+    env_docs = [d for d, k in kinds if env_kind is not None and k == env_kind.name]
+    chosen = _choose_environment(root, env_docs, registry, env, diags)
+    if chosen is None and (env_docs or env is not None):
+        raise SpecError(diags)  # which environment is unknown: the documents mean nothing yet
+    scope = _scope(kinds, settings.name, env_kind.name if env_kind else None, chosen)
     stack: Any = None
     specs: list[SpecDoc] = []
     seen: dict[str, Document] = {}
-    for doc in documents:
-        kind = _check_envelope(doc, registry, diags)
-        if kind is None:
+    for doc, kind in kinds:
+        if kind is None or (env_kind is not None and kind == env_kind.name):
             continue
+        substitute(doc, scope, diags, skip=(("spec", "variables"),) if kind == settings.name else ())
         schema_ok = _validate_schema(doc, registry, kind, diags)
         data = doc.data
         name = data.get("name")
@@ -354,7 +369,8 @@ def load_stack(root: Path, registry: Registry) -> StackSpec:
                         doc.pos(("name",)))
             continue
         seen[address] = doc
-        _check_name(doc, registry, kind, name, diags)
+        prefix = chosen.name_prefix if chosen is not None and name not in registry[kind].fixed_names else ""
+        _check_name(doc, registry, kind, name, diags, prefix, chosen)
         raw_tags = data.get("tags") if isinstance(data.get("tags"), dict) else {}
         tags = {str(k): str(v) for k, v in raw_tags.items()}
         check_tags(doc, raw_tags, ("tags",), diags)
@@ -371,7 +387,9 @@ def load_stack(root: Path, registry: Registry) -> StackSpec:
                 stack.tags = {**stack.tags, **tags}
             continue
         specs.append(SpecDoc(kind, name, data.get("spec") or {}, tags, doc, schema_ok, data.get("protect") is True,
-                             sensitive=_check_sensitive(doc, diags)))
+                             sensitive=_check_sensitive(doc, diags), name_prefix=prefix))
+    if stack is not None and chosen is not None:
+        _apply_environment(stack, chosen, diags)
     for spec_doc in specs:  # parts of the spec kept elsewhere (a pipeline's definitionFile), once the stack is known
         prepare = registry[spec_doc.kind].prepare
         if spec_doc.schema_ok and prepare is not None:
@@ -395,9 +413,76 @@ def load_stack(root: Path, registry: Registry) -> StackSpec:
                 registry[s.kind].check(s, diags, by_address)
     if diags.has_errors or stack is None:
         raise SpecError(diags)
-    result = StackSpec(root=root, stack=stack, docs=specs, order=order)
+    result = StackSpec(root=root, stack=stack, docs=specs, order=order, environment=chosen)
     result.warnings.items.extend(diags.warnings)
     return result
+
+
+def _choose_environment(root: Path, docs: list[Document], registry: Registry, env: str | None,
+                        diags: Diagnostics) -> Environment | None:
+    """The Environment document named `env` (validated), or None; an error when the stack has environments
+    and none was chosen, or `env` names none of them."""
+    env_kind = registry.environment_kind
+    found: dict[str, Environment] = {}
+    written = {doc.data.get("name") for doc in docs}
+    for doc in docs:
+        assert env_kind is not None and env_kind.environment is not None
+        name = doc.data.get("name")
+        if not _validate_schema(doc, registry, env_kind.name, diags) or not isinstance(name, str):
+            continue
+        if name in found:
+            diags.error(f"duplicate {env_kind.name} name '{name}' (first defined at "
+                        f"{found[name].doc.pos(('name',))})", doc.pos(("name",)))
+            continue
+        _check_name(doc, registry, env_kind.name, name, diags)
+        parsed = env_kind.environment(doc, diags)
+        if parsed is not None:
+            found[name] = parsed
+    names = ", ".join(sorted(found))
+    if env is None:
+        if docs:
+            diags.error(f"this stack has environments ({names or 'none valid'}): choose one with --env NAME",
+                        docs[0].pos(("kind",)))
+        return None
+    if env in found:
+        return found[env]
+    if not docs:
+        kind = env_kind.name if env_kind else "Environment"
+        diags.error(f"--env {env}: {display_path(root)} has no {kind} documents (add one: `kind: {kind}`, "
+                    f"`name: {env}`)")
+    elif found and env not in written:
+        diags.error(f"--env {env}: no environment named {env!r}{_suggest(env, found)}; this stack has: {names}")
+    return None
+
+
+def _scope(kinds: list[tuple[Document, str | None]], settings: str, env_kind: str | None,
+           chosen: Environment | None) -> Scope:
+    """What `${var.X}` and `${env.X}` give: the Stack's variables under the chosen environment's."""
+    defaults: dict[str, Any] = {}
+    environments: list[str] = []
+    for doc, kind in kinds:
+        spec = doc.data.get("spec") if isinstance(doc.data, dict) else None
+        if kind == settings and isinstance(spec, dict) and isinstance(spec.get("variables"), dict) and not defaults:
+            defaults = {str(k): v for k, v in spec["variables"].items()}
+        if kind is not None and kind == env_kind and isinstance(doc.data.get("name"), str):
+            environments.append(doc.data["name"])
+    variables = {**defaults, **(chosen.variables if chosen else {})}
+    return Scope(variables, chosen.name if chosen else None, chosen.name_prefix if chosen else "",
+                 tuple(environments))
+
+
+def _apply_environment(stack: Stack, env: Environment, diags: Diagnostics) -> None:
+    """The stack as environment `env`: its own name (`<stack>-<env>`), region, account guard and tags."""
+    from reconciler.kinds.stack import STACK_NAME_MAX
+
+    name = f"{stack.name}-{env.name}"
+    if len(name) > STACK_NAME_MAX:
+        diags.error(f"the stack of environment {env.name!r} is named {name!r}, {len(name)} characters long; the "
+                    f"limit is {STACK_NAME_MAX}: shorten the Stack's or the Environment's name", env.doc.pos(("name",)))
+    stack.name = name
+    stack.region = env.region or stack.region
+    stack.account_id = env.account_id or stack.account_id
+    stack.tags = {**stack.tags, **env.tags}
 
 
 def _check_references(specs: list[SpecDoc], resource_kinds: tuple[str, ...], diags: Diagnostics) -> list[str]:
@@ -406,6 +491,8 @@ def _check_references(specs: list[SpecDoc], resource_kinds: tuple[str, ...], dia
     for s in specs:
         deps: set[str] = set()
         for text, path in malformed_references(s.spec, ("spec",)):
+            if is_variable_text(text):
+                continue  # reported where variables are substituted
             attr = re.fullmatch(r"\$\{[A-Za-z]+\.[^.{}]+\.([^.{}]+)\}", text)
             if attr and attr.group(1) not in ("name", "arn"):
                 diags.error(f"{text!r}: unknown attribute '{attr.group(1)}'{_suggest(attr.group(1), ('name', 'arn'))}; "

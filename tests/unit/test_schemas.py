@@ -304,6 +304,7 @@ def test_committed_schemas_are_up_to_date() -> None:
         "alarm.schema.json",
         "document.schema.json",
         "endpoint.schema.json",
+        "environment.schema.json",
         "eventbus.schema.json",
         "eventrule.schema.json",
         "model.schema.json",
@@ -392,7 +393,7 @@ def test_protect_is_an_envelope_member_of_resource_kinds() -> None:
     )
     for kind in KINDS:
         properties = document_schema(kind)["properties"]
-        if kind == "Stack":
+        if kind in ("Stack", "Environment"):
             assert "protect" not in properties
         else:
             assert properties["protect"] == {"type": "boolean", "default": False, "description": described}
@@ -1294,7 +1295,7 @@ def _required_shadow() -> dict[str, Any]:
 def test_schema_kinds_are_the_spec_kinds() -> None:
     resource_kinds = ("Model", "Endpoint", "Alarm", "ShadowTest", "EventBus", "EventRule", "ModelPackageGroup",
                       "MonitoringSchedule", "Pipeline", "SchemaRegistry")
-    assert KINDS == tuple(REGISTRY.names) == ("Stack", *resource_kinds)
+    assert KINDS == tuple(REGISTRY.names) == ("Stack", "Environment", *resource_kinds)
     assert REGISTRY.resource_kinds == resource_kinds
     assert {name for name, _ in REGISTRY.sources()} == set(REGISTRY.resource_kinds)
     for kind in KINDS:

@@ -55,7 +55,7 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     variants, scaling = split_variant_extensions(spec.get("productionVariants") or [])
     spec["productionVariants"] = variants
     request = to_api(spec, operation_input("sagemaker", "CreateEndpointConfig"))
-    config_name = ctx.content_name(config_key(doc), doc.name, CONFIG.normalized(request))
+    config_name = ctx.content_name(config_key(doc), doc.aws_name, CONFIG.normalized(request))
     tags = ctx.user_tags(doc)
     config = desired(doc, Address(CONFIG.type, config_name), {"EndpointConfigName": config_name, **request},
                      CONFIG.comparable_of(request, tags), tags,
@@ -75,10 +75,10 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
         extra["positions"] = {f"alarm:{a.get('alarmName')}": str(doc.doc.pos(
             ("spec", "deploymentConfig", "autoRollbackConfiguration", "alarms", i, "alarmName")))
             for i, a in enumerate(alarms)}
-    endpoint = desired(doc, Address(ENDPOINT_TYPE, doc.name),
-                       {"EndpointName": doc.name, "EndpointConfigName": config_name}, endpoint_comparable, tags,
+    endpoint = desired(doc, Address(ENDPOINT_TYPE, doc.aws_name),
+                       {"EndpointName": doc.aws_name, "EndpointConfigName": config_name}, endpoint_comparable, tags,
                        extra=extra)
-    ctx.define(doc, doc.name, ctx.arn("endpoint", doc.name))
+    ctx.define(doc, doc.aws_name, ctx.arn("endpoint", doc.aws_name))
     return [config, endpoint, *children]
 
 
@@ -92,10 +92,10 @@ def expand_autoscaling(doc: SpecDoc, request: dict[str, Any], scaling: dict[str,
         path = ("spec", "productionVariants", index, "autoscaling")
         serverless = "ServerlessConfig" in by_name.get(variant, {})
         dimension = aas.SERVERLESS_DIMENSION if serverless else aas.INSTANCE_DIMENSION
-        rid = aas.resource_id(doc.name, variant)
+        rid = aas.resource_id(doc.aws_name, variant)
         key = {"ServiceNamespace": aas.NAMESPACE, "ResourceId": rid, "ScalableDimension": dimension}
         target = {**key, "MinCapacity": spec["minCapacity"], "MaxCapacity": spec["maxCapacity"]}
-        extra = {"endpoint": doc.name, "variant": variant}
+        extra = {"endpoint": doc.aws_name, "variant": variant}
         out.append(desired(doc, Address(TARGET.type, rid), target, aas.target_comparable(target), {}, extra=extra,
                            protect=False, position_path=path))
         policies = [policy_to_api(p) for p in spec.get("policies") or []]

@@ -32,7 +32,7 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     spec = substitute(doc.spec, ctx.resolve)
     pattern = spec.pop("eventPattern", None)
     targets_spec = spec.pop("targets", None) or []
-    request: dict[str, Any] = {"Name": doc.name, **to_api(spec, operation_input("events", "PutRule"))}
+    request: dict[str, Any] = {"Name": doc.aws_name, **to_api(spec, operation_input("events", "PutRule"))}
     bus = str(request.get("EventBusName") or DEFAULT_BUS).rpartition("event-bus/")[2] or DEFAULT_BUS
     if bus == DEFAULT_BUS:
         request.pop("EventBusName", None)
@@ -42,9 +42,9 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
         request["EventPattern"] = json.dumps(pattern, separators=(",", ":"))
     target_shape = operation_input("events", "PutTargets").members["Targets"]
     targets = to_api(targets_spec, target_shape)
-    name = address_name(bus, doc.name)
+    name = address_name(bus, doc.aws_name)
     tags = ctx.user_tags(doc)
-    ctx.define(doc, doc.name, HANDLER.arn(ctx.region, ctx.account, name))
+    ctx.define(doc, doc.aws_name, HANDLER.arn(ctx.region, ctx.account, name))
     return [desired(doc, Address(HANDLER.type, name), request, rule_view(request, targets, tags), tags,
                     extra={"targets": targets})]
 

@@ -37,7 +37,7 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     monitoring = MONITORING_TYPES[spec["monitoringType"]]
     handler = DEFINITIONS[monitoring.name]
     job = to_api(spec["jobDefinition"], operation_input("sagemaker", monitoring.create_operation))
-    name = ctx.content_name(definition_key(doc), doc.name, handler.normalized(job))
+    name = ctx.content_name(definition_key(doc), doc.aws_name, handler.normalized(job))
     tags = ctx.user_tags(doc)
     endpoint_path = ("spec", "jobDefinition", monitoring.spec_member("JobInput"), "endpointInput", "endpointName")
     definition = desired(doc, Address(handler.type, name), {"JobDefinitionName": name, **job},
@@ -50,8 +50,8 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
                          operation_input("sagemaker", "CreateMonitoringSchedule"))
         config["ScheduleConfig"] = wrapped["MonitoringScheduleConfig"]["ScheduleConfig"]
     status = spec.get("status", "Scheduled")
-    request = {"MonitoringScheduleName": doc.name, "MonitoringScheduleConfig": config}
-    schedule = desired(doc, Address(SCHEDULE.type, doc.name), request, schedule_view(config, status, tags), tags,
+    request = {"MonitoringScheduleName": doc.aws_name, "MonitoringScheduleConfig": config}
+    schedule = desired(doc, Address(SCHEDULE.type, doc.aws_name), request, schedule_view(config, status, tags), tags,
                        extra={"status": status, "endpoint": endpoint_read(monitoring, job)})
-    ctx.define(doc, doc.name, ctx.arn(SCHEDULE.arn_type, doc.name))
+    ctx.define(doc, doc.aws_name, ctx.arn(SCHEDULE.arn_type, doc.aws_name))
     return [definition, schedule]

@@ -32,11 +32,11 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     spec = substitute(doc.spec, ctx.resolve)
     definition = spec.pop("pipelineDefinition", None) or {}
     start = spec.pop("startOnChange", None)
-    request = {"PipelineName": doc.name, **to_api(spec, operation_input("sagemaker", "CreatePipeline")),
+    request = {"PipelineName": doc.aws_name, **to_api(spec, operation_input("sagemaker", "CreatePipeline")),
                "PipelineDefinition": text(definition)}
     tags = ctx.user_tags(doc)
-    ctx.define(doc, doc.name, ctx.arn(HANDLER.arn_type, doc.name))
+    ctx.define(doc, doc.aws_name, ctx.arn(HANDLER.arn_type, doc.aws_name))
     extra = {"start": (start.get("parameters") or {}) if start is not None else None,
              "groups": groups_registered(definition)}
-    return [desired(doc, Address(HANDLER.type, doc.name), request, pipeline_view(request, doc.name, tags), tags,
+    return [desired(doc, Address(HANDLER.type, doc.aws_name), request, pipeline_view(request, doc.aws_name, tags), tags,
                     extra=extra)]

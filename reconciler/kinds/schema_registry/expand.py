@@ -22,7 +22,7 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     discoverer = spec.pop("discoverer", None)
     if not spec.get("description"):
         spec.pop("description", None)
-    request = {"RegistryName": doc.name, **to_api(spec, operation_input("schemas", "CreateRegistry"))}
+    request = {"RegistryName": doc.aws_name, **to_api(spec, operation_input("schemas", "CreateRegistry"))}
     wanted: list[dict[str, Any]] = []
     positions: dict[str, str] = {}
     for index, schema in enumerate(schemas):
@@ -34,7 +34,7 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     views = {s["name"]: schema_view(s["type"], s["content"], s.get("description")) for s in wanted}
     source = {"sourceArn": discoverer["sourceArn"]} if discoverer else None
     tags = ctx.user_tags(doc)
-    ctx.define(doc, doc.name, HANDLER.arn(ctx.region, ctx.account, doc.name))
+    ctx.define(doc, doc.aws_name, HANDLER.arn(ctx.region, ctx.account, doc.aws_name))
     comparable = registry_view(request.get("Description"), views, [source["sourceArn"]] if source else [], tags)
-    return [desired(doc, Address(HANDLER.type, doc.name), request, comparable, tags,
+    return [desired(doc, Address(HANDLER.type, doc.aws_name), request, comparable, tags,
                     extra={"schemas": wanted, "discoverer": source, "positions": positions})]
