@@ -371,6 +371,83 @@ def cmd_output(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Write spec documents for live resources no stack owns; with --adopt, make them the stack's (tags only)."""
+    from reconciler import importing
+    from reconciler.errors import SpecError
+    from reconciler.plan.planner import caller_account
+    from reconciler.spec.loader import spec_files
+
+    if args.all == bool(args.kind and args.name) or (args.all and args.kind):
+        raise CliError("give KIND and NAME (import Endpoint churn), or --all (with --filter GLOB)")
+    if args.filter and not args.all:
+        raise CliError("--filter narrows --all; to import one resource, give its KIND and NAME")
+    if args.adopt and not args.into:
+        raise CliError("--adopt makes the resources a stack's: give the stack directory with --into DIR")
+    root = Path(args.into) if args.into else None
+    stack = _load(args.into, args) if root is not None and spec_files(root) else None
+    if stack is None and args.env:
+        raise CliError(f"--env {args.env}: {args.into or 'no directory'} holds no stack with environments")
+    clients = _clients(args, stack.stack.region if stack else None, read_only=not args.adopt)
+    reader = clients.reader() if args.adopt else clients
+    account = caller_account(reader)
+    ctx = importing.context(reader, clients.region, account, stack)
+    if args.all:
+        groups, skipped = importing.import_all(ctx, args.filter or [])
+    else:
+        groups, skipped = [importing.import_one(ctx, args.kind, args.name)], []
+    for line in skipped:
+        err(f"skipped: {line}")
+    groups = [g for g in groups if g]
+    if not groups:
+        out("Nothing to import" + (f" matching {', '.join(args.filter)}" if args.filter else "") + ".")
+        return EXIT_OK
+    if stack is not None:
+        for doc in (d for g in groups for d in g):
+            existing = stack.get(doc.address)
+            if existing is not None:
+                where = existing.doc.pos(("name",))
+                raise CliError(f"{doc.address} is a document of {args.into} already (at {where}); rename it there, "
+                               "or import into another directory")
+    if root is None:
+        from reconciler.sensitive import mask_tree
+
+        for group in groups:
+            for doc in group:
+                doc.spec = mask_tree(doc.spec)
+        out("\n---\n".join(importing.render(g).rstrip("\n") for g in groups))
+        return EXIT_OK
+    created = None
+    if stack is None:
+        created = importing.write_stack(root, clients.region)
+        out(f"Wrote {created}: a new stack {root.resolve().name!r} in {clients.region} (edit its name before the "
+            "first apply)")
+    written: list[Path] = []
+    try:
+        for group in groups:
+            written.append(importing.write(root, group))
+        stack = _load(args.into, args)
+    except SpecError:
+        for path in written + ([created] if created else []):
+            path.unlink(missing_ok=True)
+        raise
+    for path, group in zip(written, groups, strict=True):
+        out(f"Wrote {path}: {', '.join(d.address for d in group)}")
+        for doc in group:
+            for note in doc.notes:
+                out(f"  note: {doc.address}: {note}")
+    if not args.adopt:
+        out(f"\nNext: `reconciler plan {args.into}` shows what adopting them means (import --adopt tags them when "
+            "it is only that).")
+        return EXIT_OK
+    docs = [d for g in groups for d in g]
+    adoption = importing.check_adoption(stack, clients, docs)
+    count = importing.adopt(adoption, clients, account, stack.stack.name, ConsoleHooks())
+    out(f"\nAdopted: {count} resource(s) now carry the ownership tags of stack {stack.stack.name!r}; nothing else "
+        f"changed. `reconciler plan {args.into}` has nothing to do for them.")
+    return EXIT_OK
+
+
 def cmd_iam_policy(args: argparse.Namespace) -> int:
     """The least-privilege IAM policy for planning or applying the stack (no AWS call)."""
     from reconciler.iam_policy import main as policy_main
@@ -651,6 +728,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
                 "AWS_SECRET_ACCESS_KEY=testing"),
     "demo": ("reconciler demo", "reconciler demo --html pages"),
     "completion": ('eval "$(reconciler completion bash)"',),
+    "import": ("reconciler import Endpoint churn", "reconciler import Endpoint churn --into specs --adopt",
+               "reconciler import --all --filter 'churn-*' --into specs"),
 }
 
 
@@ -730,6 +809,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wait up to this long for the stack lock (default 0: fail at once, naming its holder)")
     _aws_options(p)
     p.set_defaults(func=cmd_destroy)
+
+    p = sub.add_parser("import", help="write spec documents for live resources no stack owns (--adopt: tag them)")
+    p.add_argument("kind", nargs="?", help="the kind to import: Endpoint, Model, Alarm, ... (not with --all)")
+    p.add_argument("name", nargs="?", help="the resource's AWS name")
+    p.add_argument("--into", metavar="DIR", help="stack directory to write into, one file per resource (default: "
+                                                 "print the documents, secrets masked)")
+    p.add_argument("--adopt", action="store_true",
+                   help="also make them the stack's: ownership tags only, refused if a plan would change anything else")
+    p.add_argument("--all", action="store_true", help="every resource of every importable kind no stack owns")
+    p.add_argument("--filter", action="append", metavar="GLOB",
+                   help="with --all: only names matching this shell pattern (repeatable; churn-*)")
+    _env_option(p)
+    _aws_options(p)
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("iam-policy", help="print the least-privilege IAM policy to plan or apply the stack")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")

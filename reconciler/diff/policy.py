@@ -100,6 +100,15 @@ class FieldPolicy:
         return out  # type: ignore[no-any-return]
 
 
+def as_written(policy: FieldPolicy, value: Mapping[str, Any]) -> dict[str, Any]:
+    """A describe output (API form) as a person would write its request: normalized, with what others own
+    kept, and the server defaults the policy fills left out (`reconciler import`)."""
+    out = policy.normalize(value, keep_owned=True)
+    for path, default in policy.defaults:
+        _drop(out, path, lambda _container, found, d=default: found == d)
+    return prune_empty(out)  # type: ignore[no-any-return]
+
+
 def prune_empty(value: Any) -> Any:
     """Drop None, empty mappings and empty lists, recursively (AWS omits them)."""
     if isinstance(value, dict):

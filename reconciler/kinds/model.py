@@ -231,6 +231,26 @@ def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None
                     doc.doc.pos(("spec",)))
 
 
+def import_model(ctx: Any, name: str) -> list[Any]:
+    """The Model document of a live model: its CreateModel request as written (SageMaker's defaults left out),
+    ARNs of the stack's documents as references."""
+    from reconciler.aws.shapes import from_api
+    from reconciler.diff.policy import as_written
+    from reconciler.importing import ImportedDoc, unowned, user_tags
+
+    live = unowned(HANDLER.find(ctx.clients, name), "Model", name)
+    request = HANDLER.request_of(live) or {}
+    spec = ctx.arn_references(from_api(as_written(HANDLER.policy, request), operation_input("sagemaker",
+                                                                                             "CreateModel")))
+    return [ImportedDoc("Model", ctx.doc_name(name), spec, user_tags(live), [live.address], source=live.arn)]
+
+
+def list_models(clients: Any) -> list[str]:
+    """Every model of the account and region."""
+    pages = clients.sagemaker.get_paginator("list_models").paginate()
+    return [m["ModelName"] for page in pages for m in page.get("Models", [])]
+
+
 KIND = SpecKind(
     name="Model",
     naming=SAGEMAKER_CONTENT_ADDRESSED,
@@ -238,4 +258,6 @@ KIND = SpecKind(
     source=SOURCE,
     check=check,
     expand=expand,
+    importer=import_model,
+    lister=list_models,
 )

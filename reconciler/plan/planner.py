@@ -103,8 +103,11 @@ def discover_owned(clients: ReadClients, stack: str) -> dict[Address, Live]:
     return found
 
 
-def read_snapshot(stack: StackSpec, clients: ReadClients) -> Snapshot:
-    """Expand the specs and read live state; raises PlanError on ownership conflicts."""
+def read_snapshot(stack: StackSpec, clients: ReadClients,
+                  assume_owned: Mapping[Address, str] | None = None) -> Snapshot:
+    """Expand the specs and read live state; raises PlanError on ownership conflicts. `assume_owned`
+    ({address: spec address}) are live resources read as if they carried the stack's ownership tags
+    (what `import --adopt` checks before it writes them)."""
     account = caller_account(clients)
     guard = stack.stack.account_id
     if guard and guard != account:
@@ -115,6 +118,11 @@ def read_snapshot(stack: StackSpec, clients: ReadClients) -> Snapshot:
     desired_list = expand(stack, clients.region, account, clients=clients, lookups=lookups, notes=notes)
     desired = {d.address: d for d in desired_list}
     live = discover_owned(clients, stack.stack.name)
+    for address, spec in (assume_owned or {}).items():
+        found = live.get(address) or handler_for(address.type).find(clients, address.name)
+        if found is not None:
+            found.tags = {**found.tags, tagmod.STACK: stack.stack.name, tagmod.ADDRESS: spec}
+            live[address] = found
     _probe(stack, clients, desired, live, set())
 
     snapshot = Snapshot(stack, clients.region, account, clients, desired, live)
@@ -426,8 +434,10 @@ def _what_changed(before: Any, after: Any) -> str:
     return ", ".join(keys[:4]) + (" changed" if len(keys) <= 4 else f" and {len(keys) - 4} more changed")
 
 
-def make_plan(stack: StackSpec, clients: AnyClients) -> tuple[Plan, Snapshot]:
-    """Read live state through read-only clients and plan; never mutates AWS."""
+def make_plan(stack: StackSpec, clients: AnyClients,
+              assume_owned: Mapping[Address, str] | None = None) -> tuple[Plan, Snapshot]:
+    """Read live state through read-only clients and plan; never mutates AWS (`assume_owned`: see
+    `read_snapshot`)."""
     with tagmod.ignoring(stack.stack.ignore_tags):
-        snapshot = read_snapshot(stack, clients.reader())
+        snapshot = read_snapshot(stack, clients.reader(), assume_owned)
         return plan_from_snapshot(snapshot), snapshot

@@ -64,6 +64,11 @@ class SpecKind:
     # outputs(AWS name, ARN, region) -> {label: value}: what `reconciler output` shows beyond the name and
     # ARN (an endpoint's invocation URL)
     outputs: Callable[[str, str, str], Mapping[str, str]] | None = None
+    # importer(ImportContext, AWS name) -> [ImportedDoc, ...]: the documents that reproduce a live resource
+    # no stack owns (its own first, then what it needs, such as an endpoint's models); see reconciler.importing
+    importer: Callable[..., list[Any]] | None = None
+    # lister(read-only clients) -> the AWS names `import --all` considers (AWS-managed ones left out)
+    lister: Callable[[Any], list[str]] | None = None
 
     def services(self) -> tuple[str, ...]:
         return self.source.services() if self.source else ()
