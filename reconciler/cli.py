@@ -394,51 +394,57 @@ def cmd_import(args: argparse.Namespace) -> int:
     ctx = importing.context(reader, clients.region, account, stack)
     if args.all:
         groups, skipped = importing.import_all(ctx, args.filter or [])
+        owned = [line for line in skipped if line.owner]
+        for refused in (line for line in skipped if not line.owner):
+            err(f"skipped: {refused}")
+        if owned:
+            owners = ", ".join(sorted({str(line.owner) for line in owned}))
+            err(f"skipped {len(owned)} resource(s) stacks own already ({owners})")
     else:
-        groups, skipped = [importing.import_one(ctx, args.kind, args.name)], []
-    for line in skipped:
-        err(f"skipped: {line}")
+        groups = [importing.import_one(ctx, args.kind, args.name)]
     groups = [g for g in groups if g]
     if not groups:
         out("Nothing to import" + (f" matching {', '.join(args.filter)}" if args.filter else "") + ".")
         return EXIT_OK
-    if stack is not None:
-        for doc in (d for g in groups for d in g):
-            existing = stack.get(doc.address)
-            if existing is not None:
-                where = existing.doc.pos(("name",))
-                raise CliError(f"{doc.address} is a document of {args.into} already (at {where}); rename it there, "
-                               "or import into another directory")
     if root is None:
         from reconciler.sensitive import mask_tree
 
-        for group in groups:
-            for doc in group:
-                doc.spec = mask_tree(doc.spec)
+        for doc in (d for g in groups for d in g):
+            doc.spec = mask_tree(doc.spec)
         out("\n---\n".join(importing.render(g).rstrip("\n") for g in groups))
         return EXIT_OK
+    new = [[d for d in g if stack is None or stack.get(d.address) is None] for g in groups]
+    present = [d for g in groups for d in g if stack is not None and stack.get(d.address) is not None]
+    if present and not args.adopt:
+        doc = present[0]
+        where = stack.get(doc.address).doc.pos(("name",))
+        raise CliError(f"{doc.address} is a document of {args.into} already (at {where}): adopt it as written with "
+                       "--adopt, or rename it there")
     created = None
     if stack is None:
         created = importing.write_stack(root, clients.region)
-        out(f"Wrote {created}: a new stack {root.resolve().name!r} in {clients.region} (edit its name before the "
-            "first apply)")
-    written: list[Path] = []
+        out(f"Wrote {created}: the new stack {created.read_text().split('name: ')[1].split()[0]!r} in "
+            f"{clients.region}" + ("" if args.adopt else " (its name goes into the ownership tags: change it before "
+                                   "adopting, if you like)"))
+    written: list[tuple[Path, list[Any]]] = []
     try:
-        for group in groups:
-            written.append(importing.write(root, group))
+        for group in (g for g in new if g):
+            written.append((importing.write(root, group), group))
         stack = _load(args.into, args)
-    except SpecError:
-        for path in written + ([created] if created else []):
+    except (SpecError, importing.ImportRefused):
+        for path in [w for w, _ in written] + ([created] if created else []):
             path.unlink(missing_ok=True)
         raise
-    for path, group in zip(written, groups, strict=True):
+    for path, group in written:
         out(f"Wrote {path}: {', '.join(d.address for d in group)}")
         for doc in group:
             for note in doc.notes:
                 out(f"  note: {doc.address}: {note}")
+            for key in importing.secrets(doc):
+                err(f"warning: {doc.address}: {key} holds a secret, written as it is into {path}: keep it out of git")
     if not args.adopt:
-        out(f"\nNext: `reconciler plan {args.into}` shows what adopting them means (import --adopt tags them when "
-            "it is only that).")
+        out(f"\nNext: review them, then `reconciler import ... --into {args.into} --adopt` makes them the stack's as "
+            "written (tags only; refused if a plan would change anything else).")
         return EXIT_OK
     docs = [d for g in groups for d in g]
     adoption = importing.check_adoption(stack, clients, docs)

@@ -29,7 +29,12 @@ from reconciler.resources import Live
 
 
 class ImportRefused(ReconcilerError):
-    """A resource that cannot be imported (missing, owned by a stack, or not expressible); one line."""
+    """A resource that cannot be imported (missing, owned by a stack, or not expressible); one line.
+    `owner` is the stack that owns it, when that is why."""
+
+    def __init__(self, message: str, owner: str | None = None) -> None:
+        super().__init__(message)
+        self.owner = owner
 
 
 @dataclass
@@ -118,13 +123,43 @@ def unowned(live: Live | None, kind: str, aws_name: str) -> Live:
     owner = live.tags.get(tagmod.STACK)
     if owner:
         raise ImportRefused(f"{kind} {aws_name!r} is already managed by stack {owner!r} "
-                           f"({tagmod.ADDRESS}={live.tags.get(tagmod.ADDRESS, '?')}); import reads resources no "
-                           "stack owns")
+                            f"({tagmod.ADDRESS}={live.tags.get(tagmod.ADDRESS, '?')}); import reads resources no "
+                            "stack owns", owner)
     return live
 
 
 def user_tags(live: Live) -> dict[str, str]:
     return tagmod.user_tags(live.tags)
+
+
+def written_spec(policy: Any, data: Mapping[str, Any], service: str, operation: str) -> dict[str, Any]:
+    """A describe output as the spec of its request (`operation`'s input in lowerCamelCase) a person writes:
+    the handler's field `policy` applied, server defaults left out."""
+    from reconciler.aws.shapes import from_api, operation_input
+    from reconciler.diff.policy import as_written
+
+    return from_api(as_written(policy, data), operation_input(service, operation))  # type: ignore[no-any-return]
+
+
+def secrets(doc: ImportedDoc) -> list[str]:
+    """The environment keys of a document that hold secrets by their names (API_KEY, ...)."""
+    from reconciler.sensitive import ENVIRONMENT_KEY, is_default_sensitive
+
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if str(key).lower() == ENVIRONMENT_KEY and isinstance(item, dict):
+                    found.extend(str(k) for k in item if is_default_sensitive(str(k)))
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(doc.spec)
+    return found
 
 
 def matches(name: str, patterns: Iterable[str]) -> bool:
@@ -236,13 +271,13 @@ def import_one(ctx: ImportContext, kind: str, aws_name: str) -> list[ImportedDoc
 
 
 def import_all(ctx: ImportContext, patterns: Iterable[str], kinds: Iterable[str] | None = None
-               ) -> tuple[list[list[ImportedDoc]], list[str]]:
+               ) -> tuple[list[list[ImportedDoc]], list[ImportRefused]]:
     """Every live resource of the importable kinds whose name matches `patterns`, grouped per file, and what
     was skipped (owned by a stack, or defined in the stack already) as one line each."""
     from reconciler.kinds import registry
 
     groups: list[list[ImportedDoc]] = []
-    skipped: list[str] = []
+    skipped: list[ImportRefused] = []
     patterns = list(patterns)
     wanted = set(kinds) if kinds else None
     order = [k for k in registry().kinds if k.importer is not None and k.lister is not None]
@@ -258,7 +293,7 @@ def import_all(ctx: ImportContext, patterns: Iterable[str], kinds: Iterable[str]
             try:
                 groups.append(import_one(ctx, spec_kind.name, name))
             except ImportRefused as exc:
-                skipped.append(str(exc))
+                skipped.append(exc)
     return groups, skipped
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from reconciler.addressing import Address
 from reconciler.aws.shapes import operation_input, to_api
@@ -72,6 +73,28 @@ def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None
             diags.error("an Alarm needs threshold (or thresholdMetricId for anomaly detection)", pos)
 
 
+def import_alarm(ctx: Any, name: str) -> list[Any]:
+    """The Alarm document of live metric alarm `name`: its PutMetricAlarm request as written (CloudWatch's
+    defaults left out). Dimension values stay literal: an endpoint's rollback watches the alarm, so the
+    alarm referencing the endpoint would be a cycle."""
+    from reconciler.importing import ImportedDoc, unowned, user_tags, written_spec
+
+    live = unowned(HANDLER.find(ctx.clients, name), "Alarm", name)
+    spec = written_spec(HANDLER.policy, live.data or {}, "cloudwatch", "PutMetricAlarm")
+    for key in ("okActions", "alarmActions", "insufficientDataActions"):
+        if key in spec:
+            spec[key] = ctx.arn_references(spec[key])
+    if isinstance(spec.get("threshold"), float) and spec["threshold"].is_integer():
+        spec["threshold"] = int(spec["threshold"])
+    return [ImportedDoc("Alarm", ctx.doc_name(name), spec, user_tags(live), [live.address], source=live.arn)]
+
+
+def list_alarms(clients: Any) -> list[str]:
+    """Every metric alarm of the account and region."""
+    pages = clients.get("cloudwatch").get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"])
+    return [a["AlarmName"] for page in pages for a in page.get("MetricAlarms", [])]
+
+
 KIND = SpecKind(
     name="Alarm",
     naming=NameRule(False, ALARM_NAME_MAX, ALARM_NAME, "any characters except control characters",
@@ -80,4 +103,6 @@ KIND = SpecKind(
     source=SOURCE,
     check=check,
     expand=expand,
+    importer=import_alarm,
+    lister=list_alarms,
 )

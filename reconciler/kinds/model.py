@@ -234,14 +234,11 @@ def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None
 def import_model(ctx: Any, name: str) -> list[Any]:
     """The Model document of a live model: its CreateModel request as written (SageMaker's defaults left out),
     ARNs of the stack's documents as references."""
-    from reconciler.aws.shapes import from_api
-    from reconciler.diff.policy import as_written
-    from reconciler.importing import ImportedDoc, unowned, user_tags
+    from reconciler.importing import ImportedDoc, unowned, user_tags, written_spec
 
     live = unowned(HANDLER.find(ctx.clients, name), "Model", name)
-    request = HANDLER.request_of(live) or {}
-    spec = ctx.arn_references(from_api(as_written(HANDLER.policy, request), operation_input("sagemaker",
-                                                                                             "CreateModel")))
+    spec = ctx.arn_references(written_spec(HANDLER.policy, HANDLER.request_of(live) or {}, "sagemaker",
+                                           "CreateModel"))
     return [ImportedDoc("Model", ctx.doc_name(name), spec, user_tags(live), [live.address], source=live.arn)]
 
 

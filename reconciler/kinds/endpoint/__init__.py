@@ -7,6 +7,7 @@ and `tags`, plus `deploymentConfig` and each production variant's `autoscaling`.
 
 from reconciler.kinds.endpoint.adopt import adopt
 from reconciler.kinds.endpoint.expand import expand
+from reconciler.kinds.endpoint.importer import import_endpoint, list_endpoints
 from reconciler.kinds.endpoint.limits import check
 from reconciler.kinds.endpoint.schema import SOURCE
 from reconciler.spec.kind import SpecKind
@@ -29,6 +30,8 @@ KIND = SpecKind(
     expand=expand,
     adopt=adopt,
     outputs=outputs,
+    importer=import_endpoint,
+    lister=list_endpoints,
 )
 
 __all__ = ["KIND"]
