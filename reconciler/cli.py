@@ -568,6 +568,8 @@ def cmd_drift(args: argparse.Namespace) -> int:
     stack = _load(args.dir, args)
     clients = _clients(args, stack.stack.region, read_only=True)
     plan, snapshot = make_plan(stack, clients)
+    if args.accept:
+        return _accept(stack, snapshot, args.accept)
     from reconciler.sensitive import mask_report
 
     report = mask_report(drift_report(plan, snapshot), snapshot)
@@ -580,6 +582,34 @@ def cmd_drift(args: argparse.Namespace) -> int:
     else:
         out(render_drift_text(report, color=should_color(sys.stdout)).rstrip("\n"))
     return EXIT_OK if report.in_sync else EXIT_CHANGES
+
+
+def _accept(stack: Any, snapshot: Any, addresses: list[str]) -> int:
+    """`drift --accept`: print the spec patch that makes git match live for each address (exit 2 when there is
+    one to make, 0 when git matches live already)."""
+    from reconciler.accept import accept
+
+    pending = False
+    for address in addresses:
+        found = accept(stack, address, snapshot)
+        if found.in_sync:
+            out(f"{found.address} ({found.where}): git matches live; nothing to accept.")
+            continue
+        pending = True
+        out(f"{found.address} ({found.where}): to make git match live,")
+        for change in found.changes:
+            out(f"  {change.text}")
+        for key, git, live in found.tags:
+            out(f"  {'~' if git is not None and live is not None else '+' if git is None else '-'} tags.{key}: "
+                f"{git!r} -> {live!r}".replace("None -> ", "").replace(" -> None", ""))
+        if found.patch:
+            out("\nPatch (apply with `git apply`):\n")
+            out(found.patch.rstrip("\n"))
+        else:
+            out("\nThe document as live has it (replace the document with it):\n")
+            out(found.live_document.rstrip("\n"))
+        out("")
+    return EXIT_CHANGES if pending else EXIT_OK
 
 
 def cmd_promote(args: argparse.Namespace) -> int:
@@ -851,6 +881,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("drift", help="report drift (changed outside git) and pending changes")
     p.add_argument("dir", nargs="?", default="specs", help="stack directory (default: specs)")
     _env_option(p)
+    p.add_argument("--accept", action="append", metavar="ADDRESS",
+                   help="print the spec patch that makes git match live for this document (Endpoint/churn), "
+                        "instead of the report; repeatable")
     p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text",
                    help="text (default), json, markdown (an issue body) or html (a page)")
     _markdown_arguments(p, "report")

@@ -16,8 +16,10 @@ adoption with the differences, before any write.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import fnmatch
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,12 +118,25 @@ class ImportContext:
             self.names[(doc.kind, address.name)] = doc.name
 
 
+_ACCEPTING: contextvars.ContextVar[str | None] = contextvars.ContextVar("accepting", default=None)
+
+
+@contextlib.contextmanager
+def accepting(stack: str) -> Iterator[None]:
+    """While it lasts, importers read resources stack `stack` owns too (`drift --accept` reads its own back)."""
+    token = _ACCEPTING.set(stack)
+    try:
+        yield
+    finally:
+        _ACCEPTING.reset(token)
+
+
 def unowned(live: Live | None, kind: str, aws_name: str) -> Live:
-    """`live`, refusing a missing resource or one a stack owns already."""
+    """`live`, refusing a missing resource or one a stack owns already (but the one `accepting` names)."""
     if live is None:
         raise ImportRefused(f"{kind} {aws_name!r} was not found in this account and region")
     owner = live.tags.get(tagmod.STACK)
-    if owner:
+    if owner and owner != _ACCEPTING.get():
         raise ImportRefused(f"{kind} {aws_name!r} is already managed by stack {owner!r} "
                             f"({tagmod.ADDRESS}={live.tags.get(tagmod.ADDRESS, '?')}); import reads resources no "
                             "stack owns", owner)

@@ -166,12 +166,7 @@ class AutoscalingHandler(Handler):
         ep_live = view.live.get(Address(aas.ENDPOINT_TYPE, endpoint))
         ep_desired = view.desired.get(Address(aas.ENDPOINT_TYPE, endpoint))
         applied = ep_live.tags.get(aas.SCALING_TAG) if ep_live else None
-        items = []
-        for a, lv in view.live.items():
-            handler = view.handler(a.type)
-            if handler.parent_type and aas.endpoint_of(a) == endpoint and lv.data is not None:
-                items.append((a.type, a.name, handler.comparable(lv)))
-        live_hash = aas.scaling_hash(items)
+        live_hash = live_scaling_hash(view, endpoint)
         desired_hash = ep_desired.extra.get("scaling_hash") if ep_desired else None
         labels: list[str] = []
         notes: list[str] = []
@@ -184,6 +179,17 @@ class AutoscalingHandler(Handler):
             labels.append("pending")
             notes.append("the autoscaling spec changed since the last apply")
         return labels or ["pending"], "; ".join(notes)
+
+
+def live_scaling_hash(view: View, endpoint: str) -> str:
+    """The hash of the live autoscaling of `endpoint` (its scalable targets, policies and actions), as
+    `reconciler:scaling` records the desired one."""
+    items = []
+    for a, lv in view.live.items():
+        handler = view.handler(a.type)
+        if handler.parent_type and aas.endpoint_of(a) == endpoint and lv.data is not None:
+            items.append((a.type, a.name, handler.comparable(lv)))
+    return aas.scaling_hash(items)
 
 
 class ScalingChildHandler(AutoscalingHandler):

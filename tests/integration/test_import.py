@@ -3,6 +3,7 @@ alarm) is imported with --adopt and the next plan is empty; mistakes are one-lin
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,8 @@ def _by_hand() -> None:
     sm.create_endpoint_config(
         EndpointConfigName="churn-config",
         ProductionVariants=[{"VariantName": v, "ModelName": "churn-v1", "InstanceType": "ml.m5.large",
-                             "InitialInstanceCount": 1, "InitialVariantWeight": w} for v, w in (("a", 0.7), ("b", 0.3))],
+                             "InitialInstanceCount": 1, "InitialVariantWeight": w}
+                            for v, w in (("a", 0.7), ("b", 0.3))],
         DataCaptureConfig={"EnableCapture": True, "InitialSamplingPercentage": 10, "DestinationS3Uri": "s3://ml/cap",
                            "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]})
     sm.create_endpoint(EndpointName="fraud", EndpointConfigName="fraud-config", Tags=[{"Key": "team", "Value": "risk"}])
@@ -146,3 +148,59 @@ def test_a_resource_a_stack_owns_is_not_imported(cli: Cli, tmp_path: Path) -> No
     result = cli("import", "Endpoint", "churn", "--into", tmp_path / "other")
     assert result.code == 1 and "is already managed by stack 'churn-prod'" in result.err, result.text
     assert not (tmp_path / "other").exists()
+
+
+def _adopted(cli: Cli, tmp_path: Path) -> Path:
+    _by_hand()
+    root = tmp_path / "brownfield"
+    for kind, name in (("Endpoint", "fraud"), ("Alarm", "churn-5xx")):
+        assert cli("import", kind, name, "--into", root, "--adopt").code == 0
+    return root
+
+
+def test_a_change_by_hand_after_adoption_is_drift_and_accept_prints_the_patch(
+        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = _adopted(cli, Path("."))
+    boto3.client("application-autoscaling").register_scalable_target(**SCALING, MinCapacity=2, MaxCapacity=9)
+    boto3.client("cloudwatch").put_metric_alarm(
+        AlarmName="churn-5xx", Namespace="AWS/SageMaker", MetricName="Invocation5XXErrors",
+        Dimensions=[{"Name": "EndpointName", "Value": "churn"}, {"Name": "VariantName", "Value": "a"}],
+        Statistic="Sum", Period=60, EvaluationPeriods=3, Threshold=10.0, ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="notBreaching")
+    drift = cli("drift", root)
+    assert drift.code == 2 and "[drift] scalable-target/endpoint/fraud/variant/main" in drift.out, drift.text
+    assert "[drift] alarm/churn-5xx" in drift.out
+
+    accepted = cli("drift", root, "--accept", "Endpoint/fraud", "--accept", "alarm/churn-5xx")
+    assert accepted.code == 2, accepted.text
+    assert "~ spec.productionVariants[0].autoscaling.maxCapacity: 6 -> 9" in accepted.out
+    assert "~ spec.evaluationPeriods: 1 -> 3" in accepted.out and "~ spec.threshold: 5 -> 10" in accepted.out
+    patches = [_diff_lines(p) for p in accepted.out.split("Patch (apply with `git apply`):\n")[1:]]
+    assert len(patches) == 2 and cli("drift", root).code == 2  # only printed: nothing was written
+    for patch in patches:
+        done = subprocess.run(["git", "apply", "-"], input=patch, text=True, capture_output=True, check=False)
+        assert done.returncode == 0, done.stderr
+    assert "maxCapacity: 9" in (root / "endpoint-fraud.yaml").read_text()
+    applied = cli("apply", root, "--auto-approve")  # git matches live now: only the records of the apply change
+    assert applied.code == 0 and "RegisterScalableTarget" not in applied.out and "PutMetricAlarm" not in applied.out
+    assert cli("plan", root, "--detailed-exitcode").code == 0
+
+
+def _diff_lines(text: str) -> str:
+    """The unified diff at the start of `text` (up to the first line that is not part of one)."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if not line.startswith(("---", "+++", "@@", " ", "+", "-")):
+            break
+        lines.append(line)
+    return "".join(lines)
+
+
+def test_accept_of_a_document_in_sync_and_of_an_unknown_address(cli: Cli, tmp_path: Path) -> None:
+    root = _adopted(cli, tmp_path)
+    same = cli("drift", root, "--accept", "Endpoint/fraud")
+    assert same.code == 0 and "git matches live; nothing to accept" in same.out, same.text
+    unknown = cli("drift", root, "--accept", "Endpoint/frad")
+    assert unknown.code == 1 and unknown.err.startswith("error: --accept Endpoint/frad: no document of that address "
+                                                        "in the stack (did you mean 'Endpoint/fraud'?)"), unknown.text

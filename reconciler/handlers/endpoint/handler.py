@@ -23,6 +23,7 @@ from reconciler.changes import Action, Step
 from reconciler.diff.policy import prune_empty
 from reconciler.errors import ApplyError
 from reconciler.frozen import thaw
+from reconciler.handlers import autoscaling as aas
 from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned, View
 from reconciler.handlers.endpoint import checks
 from reconciler.handlers.endpoint.rollout import (
@@ -39,6 +40,7 @@ from reconciler.handlers.endpoint.rollout import (
     rollback_alarm_names,
 )
 from reconciler.handlers.sagemaker_common import describe_into, find_by_name, read, run_simple, with_consistency_retry
+from reconciler.handlers.scaling_base import live_scaling_hash
 from reconciler.handlers.variants import config_request, initial_values, live_variants, mask_scaled, weight_steps
 from reconciler.hashing import content_hash
 from reconciler.resources import Desired, Live
@@ -288,8 +290,8 @@ class EndpointHandler(Handler):
             recorded = {tagmod.HASH: desired.state_hash, **(rollout if rollout_changed or
                                                             last.operation == "UpdateEndpoint" else {})}
             state_steps[-1] = Step(last.operation, last.address, last.params, last.description, recorded, arn)
-        tag_steps = self.tag_steps(ctx, desired, live, skip_hash=bool(state_steps),
-                                   also=rollout if rollout_changed and not state_steps else None)
+        also = {**(rollout if rollout_changed and not state_steps else {}), **self._scaling_record(ctx, desired, live)}
+        tag_steps = self.tag_steps(ctx, desired, live, skip_hash=bool(state_steps), also=also or None)
         if rollout_changed and not any(s.operation == "UpdateEndpoint" for s in state_steps):
             have, have_config = recorded_rollout(live)
             what = describe_rollout_change(have_config, thaw(desired.extra.get("deploymentConfig")) or None,
@@ -301,6 +303,14 @@ class EndpointHandler(Handler):
         elif before["tags"] != after["tags"]:
             reason += "; tags change"
         return Planned(reason, state_steps + tag_steps)
+
+    def _scaling_record(self, ctx: PlanContext, desired: Desired, live: Live) -> dict[str, str]:
+        """The `reconciler:scaling` tag to write on an endpoint that has none while its live autoscaling is what
+        the spec wants (one adopted with its autoscaling), so a later change by hand is drift; else {}."""
+        wanted = desired.extra.get("scaling_hash")
+        if aas.SCALING_TAG in live.tags or not desired.extra.get("autoscaled") or not wanted:
+            return {}
+        return {aas.SCALING_TAG: str(wanted)} if live_scaling_hash(ctx, desired.address.name) == wanted else {}
 
     def _update_steps(self, ctx: PlanContext, desired: Desired, live_all: dict[str, Any], scaled: set[str],
                       target: dict[str, Any], arn: str) -> tuple[list[Step], str]:
