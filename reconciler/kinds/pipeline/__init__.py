@@ -1,6 +1,6 @@
 """The `Pipeline` kind, one small package: `schema` (CreatePipeline plus the definition's three
 sources and `startOnChange`), `source` (reading a definitionFile, building a definitionPython),
-`checks` (the definition's structure), `expand`.
+`checks` (the definition's structure), `expand`, `importer` (`reconciler import Pipeline NAME`).
 
 A document is a SageMaker pipeline named after it (`pipeline/<name>`), created with
 CreatePipeline and changed with UpdatePipeline, never replaced.
@@ -8,6 +8,7 @@ CreatePipeline and changed with UpdatePipeline, never replaced.
 
 from reconciler.kinds.pipeline.checks import check
 from reconciler.kinds.pipeline.expand import expand
+from reconciler.kinds.pipeline.importer import import_pipeline, list_pipelines
 from reconciler.kinds.pipeline.schema import SOURCE
 from reconciler.kinds.pipeline.source import prepare
 from reconciler.spec.kind import SpecKind
@@ -24,6 +25,8 @@ KIND = SpecKind(
     prepare=prepare,
     check=check,
     expand=expand,
+    importer=import_pipeline,
+    lister=list_pipelines,
 )
 
 __all__ = ["KIND"]
