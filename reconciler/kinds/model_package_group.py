@@ -4,6 +4,10 @@ Its spec is the CreateModelPackageGroup request in lowerCamelCase without the na
 name) and tags, plus `resourcePolicy` (a policy document as YAML, for cross-account registries)
 and `deleteVersions` (whether removing the document may delete the versions pipelines registered).
 Versions themselves are made by pipelines, not by specs.
+
+`import_model_package_group` (`reconciler import ModelPackageGroup NAME`) writes a live group as such
+a document: its description (and managed configuration) as written, its resource policy parsed, never
+`deleteVersions` (a choice to make, noted when the group holds versions).
 """
 
 from __future__ import annotations
@@ -11,19 +15,23 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 from reconciler.addressing import Address
-from reconciler.aws.shapes import operation_input, to_api
+from reconciler.aws.calls import paginate
+from reconciler.aws.shapes import from_api, operation_input, to_api
 from reconciler.diagnostics import Diagnostics
 from reconciler.diff.iam import policy_text
-from reconciler.handlers.model_package_group import ModelPackageGroupHandler, group_view
+from reconciler.diff.policy import as_written
+from reconciler.handlers.model_package_group import POLICY, ModelPackageGroupHandler, group_view, versions
+from reconciler.importing import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags
 from reconciler.kinds.base import ExpandContext, desired
 from reconciler.resources import Desired
 from reconciler.spec.documents import SpecDoc
 from reconciler.spec.fragments import KindSource
 from reconciler.spec.kind import SpecKind
 from reconciler.spec.naming import sagemaker_named
-from reconciler.spec.references import substitute
+from reconciler.spec.references import ANY_PLACEHOLDER, substitute
 
 HANDLER = ModelPackageGroupHandler()
 POLICY_MAX = 20480  # ResourcePolicy's length limit (PolicyString)
@@ -77,6 +85,42 @@ def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None
         diags.error(f"resourcePolicy is {size} characters as JSON; SageMaker takes at most {POLICY_MAX}", where)
 
 
+def import_model_package_group(ctx: ImportContext, name: str) -> list[ImportedDoc]:
+    """The ModelPackageGroup document of live group `name`: its description as written, its resource policy
+    parsed, ARNs of the stack's documents as references; ImportRefused when it is missing, owned by a stack, or
+    holds `${...}` (IAM policy variables in its policy), which a document would read as a reference."""
+    live = unowned(HANDLER.find(ctx.clients, name), "ModelPackageGroup", name)
+    data = live.data or {}
+    spec: dict[str, Any] = from_api(as_written(POLICY, data), operation_input("sagemaker", "CreateModelPackageGroup"),
+                                    drop_unknown=True)
+    text = data.get("ResourcePolicy")
+    if text:
+        try:
+            spec["resourcePolicy"] = json.loads(text)
+        except ValueError as exc:
+            raise ImportRefused(f"ModelPackageGroup {name!r}: its resource policy is not valid JSON ({exc})") from None
+    for key, value in spec.items():
+        placeholder = ANY_PLACEHOLDER.search(json.dumps(value))
+        if placeholder is not None:
+            raise ImportRefused(f"ModelPackageGroup {name!r}: {key} holds {placeholder.group(0)!r}, which a spec "
+                                "document reads as a reference or a variable; it cannot be written as a document")
+    spec = ctx.arn_references(spec)
+    doc = ImportedDoc("ModelPackageGroup", ctx.doc_name(name), spec, user_tags(live), [live.address],
+                      source=live.arn)
+    held = len(versions(ctx.clients, name))
+    if held:
+        doc.notes.append(f"it holds {held} model package version(s), made by pipelines and not part of the document; "
+                         "removing the document is refused while it holds them unless you add deleteVersions: true")
+    return [doc]
+
+
+def list_model_package_groups(clients: Any) -> list[str]:
+    """The names of every model package group of the account and region (not those shared from other
+    accounts); empty when there is none."""
+    return [str(g["ModelPackageGroupName"])
+            for g in paginate(clients.sagemaker, "ListModelPackageGroups", "ModelPackageGroupSummaryList")]
+
+
 KIND = SpecKind(
     name="ModelPackageGroup",
     naming=sagemaker_named(63),
@@ -84,4 +128,6 @@ KIND = SpecKind(
     source=SOURCE,
     check=check,
     expand=expand,
+    importer=import_model_package_group,
+    lister=list_model_package_groups,
 )
