@@ -3,7 +3,8 @@
 Its spec is the PutRule request in lowerCamelCase without `name` (the document name) and `tags`,
 with `eventPattern` as a YAML mapping, plus `targets` (PutTargets' Target entries, which may
 reference documents: `arn: ${Pipeline.churn-train.arn}`). `eventBusName` (a name, an ARN or
-`${EventBus.x.name}`) is the bus; without it, the default bus.
+`${EventBus.x.name}`) is the bus; without it, the default bus. `importer` writes a live rule as such a
+document (`reconciler import EventRule [bus/]rule`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from reconciler.aws.shapes import operation_input, to_api
 from reconciler.handlers.event_rule import DEFAULT_BUS, EventRuleHandler, address_name, rule_view
 from reconciler.kinds.base import ExpandContext, desired
 from reconciler.kinds.event_rule.checks import check
+from reconciler.kinds.event_rule.importer import import_event_rule, list_event_rules
 from reconciler.kinds.event_rule.schema import SOURCE
 from reconciler.resources import Desired
 from reconciler.spec.documents import SpecDoc
@@ -56,4 +58,6 @@ KIND = SpecKind(
     source=SOURCE,
     check=check,
     expand=expand,
+    importer=import_event_rule,
+    lister=list_event_rules,
 )
