@@ -1,6 +1,6 @@
 """The `SchemaRegistry` kind, one small package: `schema` (CreateRegistry plus `schemas` and
 `discoverer`), `source` (reading a schema's contentFile), `checks` (names, sizes, content valid for
-its type), `expand`.
+its type), `expand`, `importer` (`reconciler import SchemaRegistry NAME`).
 
 A document is an EventBridge schema registry named after it (`schema-registry/<name>`) holding the
 schemas it lists, and optionally a discoverer on an event bus. A schema's content change is a new
@@ -11,6 +11,7 @@ import re
 
 from reconciler.kinds.schema_registry.checks import check
 from reconciler.kinds.schema_registry.expand import expand
+from reconciler.kinds.schema_registry.importer import import_schema_registry, list_schema_registries
 from reconciler.kinds.schema_registry.schema import SOURCE
 from reconciler.kinds.schema_registry.source import prepare
 from reconciler.spec.kind import SpecKind
@@ -29,6 +30,8 @@ KIND = SpecKind(
     prepare=prepare,
     check=check,
     expand=expand,
+    importer=import_schema_registry,
+    lister=list_schema_registries,
 )
 
 __all__ = ["KIND"]
