@@ -413,6 +413,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             doc.spec = mask_tree(doc.spec)
         out("\n---\n".join(importing.render(g).rstrip("\n") for g in groups))
         return EXIT_OK
+    # a document the stack has already is adopted as written, with what it references (nothing new is written)
+    kept = [g for g in groups if stack is not None and stack.get(g[0].address) is not None]
+    groups = [[g[0]] if g in kept else g for g in groups]
     new = [[d for d in g if stack is None or stack.get(d.address) is None] for g in groups]
     present = [d for g in groups for d in g if stack is not None and stack.get(d.address) is not None]
     if present and not args.adopt:

@@ -26,7 +26,7 @@ from typing import Any
 
 from reconciler import tags as tagmod
 from reconciler.addressing import Address
-from reconciler.errors import ReconcilerError
+from reconciler.errors import PlanError, ReconcilerError
 from reconciler.resources import Live
 
 
@@ -340,7 +340,10 @@ def check_adoption(stack: Any, clients: Any, docs: Iterable[ImportedDoc]) -> Ado
 
     docs = list(docs)
     owned = {address: doc.address for doc in docs for address in doc.owned}
-    plan, snapshot = make_plan(stack, clients, assume_owned=owned)
+    try:
+        plan, snapshot = make_plan(stack, clients, assume_owned=owned)
+    except PlanError as exc:
+        raise ImportRefused("not adopted, nothing was changed: " + "; ".join(exc.messages)) from None
     plan = restrict(plan, stack, [d.address for d in docs])
     tagging = tag_operations()
     changed = sorted({s.address for s in plan.steps if s.operation not in tagging})

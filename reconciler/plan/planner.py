@@ -42,6 +42,7 @@ from reconciler.plan.decide import decide
 from reconciler.plan.model import Orphan, Plan
 from reconciler.resources import Desired, Live
 from reconciler.spec.documents import StackSpec
+from reconciler.spec.loader import display_path
 
 MAX_READ_CONCURRENCY = 16  # reads in flight at once (botocore's connection pool is sized to match)
 ADOPTION_ROUNDS = 4  # adoption renames what refers to the adopted (models -> config -> endpoint): a short chain
@@ -168,11 +169,20 @@ def _probe(stack: StackSpec, clients: ReadClients, desired: dict[Address, Desire
         d = desired[address]
         problems.append(
             f"{d.where}{address} already exists and is {whose}; it is never modified or deleted. Rename "
-            f"{d.spec}, delete the existing resource, or adopt it by tagging it "
-            f"{tagmod.STACK}={stack.stack.name} and {tagmod.ADDRESS}={d.spec}"
+            f"{d.spec}, delete the existing resource, or adopt it as the document says (tags only, refused "
+            f"if anything else differs): reconciler import {_kind(d.spec)} {address.name} --into "
+            f"{display_path(stack.root)}{_env(stack)} --adopt"
         )
     if problems:
         raise PlanError(problems)
+
+
+def _env(stack: StackSpec) -> str:
+    return f" --env {stack.environment.name}" if stack.environment is not None else ""
+
+
+def _kind(spec: str | None) -> str:
+    return (spec or "KIND/").split("/", 1)[0]
 
 
 @dataclass

@@ -221,8 +221,14 @@ def test_unowned_same_name_endpoint_is_never_touched(cli: Cli) -> None:
     result = cli("plan", cli.root)
     assert result.code == 1
     assert "endpoint/churn already exists and is not managed by reconciler" in result.err
+    assert f"reconciler import Endpoint churn --into {cli.root} --adopt" in result.err
     assert cli("apply", cli.root, "--auto-approve").code == 1
+    # the suggested adoption is refused: the hand-made endpoint is not what the document says
+    adopt = cli("import", "Endpoint", "churn", "--into", cli.root, "--adopt")
+    assert adopt.code == 1 and "not adopted, nothing was changed" in adopt.err, adopt.text
     assert sm.describe_endpoint(EndpointName="churn")["EndpointConfigName"] == "hand-made"
+    assert "reconciler:stack" not in str(sm.list_tags(ResourceArn=sm.describe_endpoint(EndpointName="churn")[
+        "EndpointArn"])["Tags"])
 
 
 def test_plan_verbose_counts_api_calls(cli: Cli) -> None:
