@@ -446,14 +446,16 @@ def cmd_import(args: argparse.Namespace) -> int:
             for key in importing.secrets(doc):
                 err(f"warning: {doc.address}: {key} holds a secret, written as it is into {path}: keep it out of git")
     if not args.adopt:
-        out(f"\nNext: review them, then `reconciler import ... --into {args.into} --adopt` makes them the stack's as "
-            "written (tags only; refused if a plan would change anything else).")
+        env = f" --env {args.env}" if args.env else ""
+        out(f"\nNext: review them, then `reconciler import ... --into {args.into}{env} --adopt` makes them the "
+            "stack's as written (tags only; refused if a plan would change anything else).")
         return EXIT_OK
     docs = [d for g in groups for d in g]
+    env = f" --env {args.env}" if args.env else ""
     adoption = importing.check_adoption(stack, clients, docs)
     count = importing.adopt(adoption, clients, account, stack.stack.name, ConsoleHooks())
     out(f"\nAdopted: {count} resource(s) now carry the ownership tags of stack {stack.stack.name!r}; nothing else "
-        f"changed. `reconciler plan {args.into}` has nothing to do for them.")
+        f"changed. `reconciler plan {args.into}{env}` has nothing to do for them.")
     return EXIT_OK
 
 
