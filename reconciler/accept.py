@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler import importing
+from reconciler import imported, importing
 from reconciler.errors import ReconcilerError
 from reconciler.frozen import thaw
 from reconciler.spec.documents import SpecDoc, StackSpec
@@ -105,7 +105,7 @@ def _document(stack: StackSpec, address: str, snapshot: Any) -> SpecDoc:
     return doc
 
 
-def _read_back(ctx: importing.ImportContext, doc: SpecDoc, snapshot: Any) -> importing.ImportedDoc:
+def _read_back(ctx: imported.ImportContext, doc: SpecDoc, snapshot: Any) -> imported.ImportedDoc:
     """The document as its kind's importer writes it from the live resource it owns."""
     from reconciler.kinds import registry
 
@@ -117,11 +117,11 @@ def _read_back(ctx: importing.ImportContext, doc: SpecDoc, snapshot: Any) -> imp
     if not candidates:
         raise ReconcilerError(f"--accept {doc.address}: it has nothing live to accept (apply creates it)")
     last: Exception | None = None
-    with importing.accepting(snapshot.stack_name):
+    with imported.accepting(snapshot.stack_name):
         for name in candidates:
             try:
                 docs = kind.importer(ctx, name)
-            except importing.ImportRefused as exc:
+            except imported.ImportRefused as exc:
                 last = exc
                 continue
             if docs and docs[0].kind == doc.kind:

@@ -373,7 +373,7 @@ def cmd_output(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Write spec documents for live resources no stack owns; with --adopt, make them the stack's (tags only)."""
-    from reconciler import importing
+    from reconciler import imported, importing
     from reconciler.errors import SpecError
     from reconciler.plan.planner import caller_account
     from reconciler.spec.loader import spec_files
@@ -434,7 +434,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         for group in (g for g in new if g):
             written.append((importing.write(root, group), group))
         stack = _load(args.into, args)
-    except (SpecError, importing.ImportRefused):
+    except (SpecError, imported.ImportRefused):
         for path in [w for w, _ in written] + ([created] if created else []):
             path.unlink(missing_ok=True)
         raise
@@ -443,7 +443,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         for doc in group:
             for note in doc.notes:
                 out(f"  note: {doc.address}: {note}")
-            for key in importing.secrets(doc):
+            for key in imported.secrets(doc):
                 err(f"warning: {doc.address}: {key} holds a secret, written as it is into {path}: keep it out of git")
     if not args.adopt:
         env = f" --env {args.env}" if args.env else ""

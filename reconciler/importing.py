@@ -1,11 +1,9 @@
 """`reconciler import`: live AWS resources written as spec documents, and adopted without a redeploy.
 
-A kind that can be imported declares `SpecKind.importer(ctx, aws_name)`, returning the documents
-that reproduce the live resource (its own first; an endpoint brings the models it serves), and
-`SpecKind.lister(clients)`, the names `import --all` considers. This module is the same for every
-kind: it gives importers an `ImportContext` (read-only clients, the names and ARNs of the stack's
-documents, to write `${Kind.name.attr}` instead of literals, and `need` to import a dependency),
-renders documents as YAML, and adopts.
+The kinds' importers (see `reconciler.imported`) do the reading; this module is the same for
+every kind: it builds the `ImportContext` of a stack (the names and ARNs of its documents, to
+write `${Kind.name.attr}` instead of literals), runs one import or `--all`, renders documents as
+YAML files, and adopts.
 
 Adopting (`--adopt`) never changes a resource: the stack is planned as if the imported resources
 carried its ownership tags, and the plan for the imported documents must hold nothing but tag
@@ -16,172 +14,16 @@ adoption with the differences, before any write.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import fnmatch
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reconciler import tags as tagmod
 from reconciler.addressing import Address
-from reconciler.errors import PlanError, ReconcilerError
+from reconciler.errors import PlanError
+from reconciler.imported import ImportContext, ImportedDoc, ImportRefused, matches, unowned, user_tags  # noqa: F401  (kinds still importing them from here)
 from reconciler.resources import Live
-
-
-class ImportRefused(ReconcilerError):
-    """A resource that cannot be imported (missing, owned by a stack, or not expressible); one line.
-    `owner` is the stack that owns it, when that is why."""
-
-    def __init__(self, message: str, owner: str | None = None) -> None:
-        super().__init__(message)
-        self.owner = owner
-
-
-@dataclass
-class ImportedDoc:
-    """One spec document written from live resources."""
-
-    kind: str
-    name: str
-    spec: dict[str, Any]
-    tags: dict[str, str] = field(default_factory=dict)
-    owned: list[Address] = field(default_factory=list)  # live resources the document takes over (--adopt)
-    notes: list[str] = field(default_factory=list)  # written as comments above the document
-    source: str = ""  # the ARN of the resource it was read from
-
-    @property
-    def address(self) -> str:
-        return f"{self.kind}/{self.name}"
-
-
-Importer = Callable[["ImportContext", str], list[ImportedDoc]]
-
-
-class ImportContext:
-    """What an importer sees: read-only clients, the documents of the stack (for references) and those
-    imported so far in this run."""
-
-    def __init__(self, clients: Any, region: str, account: str, *, name_prefix: str = "",
-                 names: Mapping[tuple[str, str], str] | None = None, arns: Mapping[str, str] | None = None,
-                 importers: Mapping[str, Importer] | None = None) -> None:
-        self.clients = clients
-        self.region = region
-        self.account = account
-        self.name_prefix = name_prefix
-        self.names: dict[tuple[str, str], str] = dict(names or {})  # (kind, AWS name) -> document name
-        self.arns: dict[str, str] = dict(arns or {})  # ARN -> "${Kind.name.arn}"
-        self.importers = dict(importers or {})
-        self.imported: dict[str, ImportedDoc] = {}  # address -> document, in import order
-
-    def doc_name(self, aws_name: str) -> str:
-        """The document name of a live resource: its AWS name without the environment's namePrefix."""
-        if self.name_prefix and aws_name.startswith(self.name_prefix) and len(aws_name) > len(self.name_prefix):
-            return aws_name[len(self.name_prefix):]
-        return aws_name
-
-    def reference(self, kind: str, aws_name: str) -> str | None:
-        """`${Kind.doc.name}` for a live resource of a document of the stack (or imported in this run)."""
-        doc = self.names.get((kind, aws_name))
-        return f"${{{kind}.{doc}.name}}" if doc else None
-
-    def arn_references(self, value: Any) -> Any:
-        """`value` with every string that is the ARN of a document's resource replaced by its reference."""
-        if isinstance(value, str):
-            return self.arns.get(value, value)
-        if isinstance(value, dict):
-            return {k: self.arn_references(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.arn_references(v) for v in value]
-        return value
-
-    def need(self, kind: str, aws_name: str) -> str:
-        """The reference to the document of live `kind` resource `aws_name`: a document of the stack, one
-        imported already, or one imported now (as a dependency of the document being imported)."""
-        known = self.reference(kind, aws_name)
-        if known is not None:
-            return known
-        importer = self.importers.get(kind)
-        if importer is None:
-            raise ImportRefused(f"{kind} {aws_name} is needed but {kind} cannot be imported")
-        for doc in importer(self, aws_name):
-            self.add(doc)
-        return self.reference(kind, aws_name) or aws_name
-
-    def add(self, doc: ImportedDoc) -> None:
-        """Record an imported document (so later documents reference it)."""
-        if doc.address in self.imported:
-            return
-        self.imported[doc.address] = doc
-        for address in doc.owned[:1]:
-            self.names[(doc.kind, address.name)] = doc.name
-
-
-_ACCEPTING: contextvars.ContextVar[str | None] = contextvars.ContextVar("accepting", default=None)
-
-
-@contextlib.contextmanager
-def accepting(stack: str) -> Iterator[None]:
-    """While it lasts, importers read resources stack `stack` owns too (`drift --accept` reads its own back)."""
-    token = _ACCEPTING.set(stack)
-    try:
-        yield
-    finally:
-        _ACCEPTING.reset(token)
-
-
-def unowned(live: Live | None, kind: str, aws_name: str) -> Live:
-    """`live`, refusing a missing resource or one a stack owns already (but the one `accepting` names)."""
-    if live is None:
-        raise ImportRefused(f"{kind} {aws_name!r} was not found in this account and region")
-    owner = live.tags.get(tagmod.STACK)
-    if owner and owner != _ACCEPTING.get():
-        raise ImportRefused(f"{kind} {aws_name!r} is already managed by stack {owner!r} "
-                            f"({tagmod.ADDRESS}={live.tags.get(tagmod.ADDRESS, '?')}); import reads resources no "
-                            "stack owns", owner)
-    return live
-
-
-def user_tags(live: Live) -> dict[str, str]:
-    return tagmod.user_tags(live.tags)
-
-
-def written_spec(policy: Any, data: Mapping[str, Any], service: str, operation: str) -> dict[str, Any]:
-    """A describe output as the spec of its request (`operation`'s input in lowerCamelCase) a person writes:
-    the handler's field `policy` applied, server defaults left out."""
-    from reconciler.aws.shapes import from_api, operation_input
-    from reconciler.diff.policy import as_written
-
-    return from_api(as_written(policy, data), operation_input(service, operation))  # type: ignore[no-any-return]
-
-
-def secrets(doc: ImportedDoc) -> list[str]:
-    """The environment keys of a document that hold secrets by their names (API_KEY, ...)."""
-    from reconciler.sensitive import ENVIRONMENT_KEY, is_default_sensitive
-
-    found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if str(key).lower() == ENVIRONMENT_KEY and isinstance(item, dict):
-                    found.extend(str(k) for k in item if is_default_sensitive(str(k)))
-                else:
-                    walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(doc.spec)
-    return found
-
-
-def matches(name: str, patterns: Iterable[str]) -> bool:
-    """Whether `name` matches one of the shell-style `patterns` (all names without patterns)."""
-    patterns = list(patterns)
-    return not patterns or any(fnmatch.fnmatchcase(name, p) for p in patterns)
-
 
 # --- YAML ------------------------------------------------------------------------------------------------------
 

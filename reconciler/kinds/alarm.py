@@ -77,7 +77,7 @@ def import_alarm(ctx: Any, name: str) -> list[Any]:
     """The Alarm document of live metric alarm `name`: its PutMetricAlarm request as written (CloudWatch's
     defaults left out). Dimension values stay literal: an endpoint's rollback watches the alarm, so the
     alarm referencing the endpoint would be a cycle."""
-    from reconciler.importing import ImportedDoc, unowned, user_tags, written_spec
+    from reconciler.imported import ImportedDoc, unowned, user_tags, written_spec
 
     live = unowned(HANDLER.find(ctx.clients, name), "Alarm", name)
     spec = written_spec(HANDLER.policy, live.data or {}, "cloudwatch", "PutMetricAlarm")

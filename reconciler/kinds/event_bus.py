@@ -21,15 +21,15 @@ from reconciler.aws.shapes import from_api, operation_input, to_api
 from reconciler.diagnostics import Diagnostics
 from reconciler.diff.iam import policy_text
 from reconciler.handlers.event_bus import DEFAULT, LOG_DEFAULT, SETTINGS, EventBusHandler, bus_view
-from reconciler.importing import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags
+from reconciler.imported import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags
 from reconciler.kinds.base import ExpandContext, desired
-from reconciler.kinds.events_import import event_buses, parsed_json, refuse_placeholders
+from reconciler.kinds.events_import import event_buses, parsed_json
 from reconciler.resources import Desired
 from reconciler.spec.documents import SpecDoc
 from reconciler.spec.fragments import KindSource
 from reconciler.spec.kind import SpecKind
 from reconciler.spec.naming import NameRule
-from reconciler.spec.references import substitute
+from reconciler.spec.references import literal, substitute
 
 HANDLER = EventBusHandler()
 POLICY_MAX = 10240  # an event bus policy's size limit (characters as sent)
@@ -113,7 +113,7 @@ def import_event_bus(ctx: ImportContext, name: str) -> list[ImportedDoc]:
         spec = from_api(settings, operation_input("events", "CreateEventBus"), drop_unknown=True)
     if policy:
         spec["policy"] = policy
-    refuse_placeholders("EventBus", name, spec)
+    spec = literal(spec)  # a `${aws:...}` policy variable is written $${aws:...}
     return [ImportedDoc("EventBus", DEFAULT if name == DEFAULT else ctx.doc_name(name), ctx.arn_references(spec),
                         user_tags(live), [live.address], source=live.arn)]
 

@@ -1,5 +1,5 @@
 """What the importers of the EventBridge kinds (EventBus, EventRule, SchemaRegistry) share: JSON text read back
-as YAML, the refusal of live text a spec document cannot hold literally (`${...}`), and the account's buses.
+as YAML, and the account's buses.
 """
 
 from __future__ import annotations
@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.importing import ImportRefused
-from reconciler.spec.references import ANY_PLACEHOLDER
+from reconciler.imported import ImportRefused
 
 
 def parsed_json(kind: str, name: str, what: str, text: Any) -> Any:
@@ -19,20 +18,6 @@ def parsed_json(kind: str, name: str, what: str, text: Any) -> Any:
         return json.loads(text)
     except ValueError:
         raise ImportRefused(f"{kind} {name!r}: its {what} is not JSON, so it cannot be written as YAML") from None
-
-
-def refuse_placeholders(kind: str, name: str, value: Any, path: str = "spec") -> None:
-    """ImportRefused naming the first string of `value` that holds `${...}` (a spec document reads it as a
-    reference or a variable, and has no way to write it literally); nothing when there is none."""
-    if isinstance(value, str):
-        match = ANY_PLACEHOLDER.search(value)
-        if match is not None:
-            raise ImportRefused(f"{kind} {name!r}: {path} holds {match.group(0)!r}, which a spec document reads as a "
-                                "reference or a variable; it cannot be written as a document")
-        return
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        refuse_placeholders(kind, name, item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}")
 
 
 def event_buses(clients: Any) -> list[dict[str, Any]]:

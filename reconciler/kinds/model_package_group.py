@@ -24,14 +24,14 @@ from reconciler.diagnostics import Diagnostics
 from reconciler.diff.iam import policy_text
 from reconciler.diff.policy import as_written
 from reconciler.handlers.model_package_group import POLICY, ModelPackageGroupHandler, group_view, versions
-from reconciler.importing import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags
+from reconciler.imported import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags
 from reconciler.kinds.base import ExpandContext, desired
 from reconciler.resources import Desired
 from reconciler.spec.documents import SpecDoc
 from reconciler.spec.fragments import KindSource
 from reconciler.spec.kind import SpecKind
 from reconciler.spec.naming import sagemaker_named
-from reconciler.spec.references import ANY_PLACEHOLDER, substitute
+from reconciler.spec.references import literal, substitute
 
 HANDLER = ModelPackageGroupHandler()
 POLICY_MAX = 20480  # ResourcePolicy's length limit (PolicyString)
@@ -87,8 +87,8 @@ def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None
 
 def import_model_package_group(ctx: ImportContext, name: str) -> list[ImportedDoc]:
     """The ModelPackageGroup document of live group `name`: its description as written, its resource policy
-    parsed, ARNs of the stack's documents as references; ImportRefused when it is missing, owned by a stack, or
-    holds `${...}` (IAM policy variables in its policy), which a document would read as a reference."""
+    parsed, ARNs of the stack's documents as references; ImportRefused when it is missing or owned by a stack.
+    Policy variables (`${aws:username}`) are written escaped (`$${aws:username}`)."""
     live = unowned(HANDLER.find(ctx.clients, name), "ModelPackageGroup", name)
     data = live.data or {}
     spec: dict[str, Any] = from_api(as_written(POLICY, data), operation_input("sagemaker", "CreateModelPackageGroup"),
@@ -99,12 +99,7 @@ def import_model_package_group(ctx: ImportContext, name: str) -> list[ImportedDo
             spec["resourcePolicy"] = json.loads(text)
         except ValueError as exc:
             raise ImportRefused(f"ModelPackageGroup {name!r}: its resource policy is not valid JSON ({exc})") from None
-    for key, value in spec.items():
-        placeholder = ANY_PLACEHOLDER.search(json.dumps(value))
-        if placeholder is not None:
-            raise ImportRefused(f"ModelPackageGroup {name!r}: {key} holds {placeholder.group(0)!r}, which a spec "
-                                "document reads as a reference or a variable; it cannot be written as a document")
-    spec = ctx.arn_references(spec)
+    spec = ctx.arn_references(literal(spec))  # a `${aws:...}` policy variable is written $${aws:...}
     doc = ImportedDoc("ModelPackageGroup", ctx.doc_name(name), spec, user_tags(live), [live.address],
                       source=live.arn)
     held = len(versions(ctx.clients, name))

@@ -3,7 +3,8 @@
 `attr` is `name` (the AWS name of the resource the document creates) or `arn`. This
 module finds references, checks their targets exist, orders documents so that every
 target is resolved before its users (cycles are errors), and substitutes resolved
-values. It knows nothing about AWS.
+values. `$${` writes a literal `${` (as in Terraform): `$${aws:username}` reaches AWS as
+`${aws:username}`. It knows nothing about AWS.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-REFERENCE = re.compile(r"\$\{([A-Z][A-Za-z]+)\.([A-Za-z0-9](?:[A-Za-z0-9._-]*?[A-Za-z0-9])?)\.(name|arn)\}")
-ANY_PLACEHOLDER = re.compile(r"\$\{[^}]*\}?")
+REFERENCE = re.compile(r"(?<!\$)\$\{([A-Z][A-Za-z]+)\.([A-Za-z0-9](?:[A-Za-z0-9._-]*?[A-Za-z0-9])?)\.(name|arn)\}")
+ANY_PLACEHOLDER = re.compile(r"(?<!\$)\$\{[^}]*\}?")
+ESCAPED = "$${"  # written for a literal "${" (an IAM policy variable, a shell variable in a pipeline step)
 ATTRS = ("name", "arn")
 
 
@@ -58,13 +60,25 @@ def malformed_references(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tup
 
 
 def substitute(value: Any, resolve: Callable[[str, str, str], str]) -> Any:
-    """A copy of `value` with every reference replaced by `resolve(kind, name, attr)`."""
+    """A copy of `value` with every reference replaced by `resolve(kind, name, attr)`, and `$${` by `${`."""
     if isinstance(value, str):
-        return REFERENCE.sub(lambda m: resolve(m.group(1), m.group(2), m.group(3)), value)
+        return REFERENCE.sub(lambda m: resolve(m.group(1), m.group(2), m.group(3)), value).replace(ESCAPED, "${")
     if isinstance(value, Mapping):
         return {k: substitute(v, resolve) for k, v in value.items()}
     if isinstance(value, list):
         return [substitute(v, resolve) for v in value]
+    return value
+
+
+def literal(value: Any) -> Any:
+    """A copy of `value` (read from AWS) as a spec writes it: every `${` escaped as `$${`, so nothing in it reads
+    as a reference or a variable."""
+    if isinstance(value, str):
+        return value.replace("${", ESCAPED)
+    if isinstance(value, Mapping):
+        return {k: literal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [literal(v) for v in value]
     return value
 
 

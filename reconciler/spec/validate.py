@@ -389,7 +389,7 @@ def load_stack(root: Path, registry: Registry, env: str | None = None) -> StackS
         specs.append(SpecDoc(kind, name, data.get("spec") or {}, tags, doc, schema_ok, data.get("protect") is True,
                              sensitive=_check_sensitive(doc, diags), name_prefix=prefix))
     if stack is not None and chosen is not None:
-        _apply_environment(stack, chosen, diags)
+        _apply_environment(stack, chosen, diags, settings.naming.name_max)
     for spec_doc in specs:  # parts of the spec kept elsewhere (a pipeline's definitionFile), once the stack is known
         prepare = registry[spec_doc.kind].prepare
         if spec_doc.schema_ok and prepare is not None:
@@ -471,14 +471,13 @@ def _scope(kinds: list[tuple[Document, str | None]], settings: str, env_kind: st
                  tuple(environments))
 
 
-def _apply_environment(stack: Stack, env: Environment, diags: Diagnostics) -> None:
-    """The stack as environment `env`: its own name (`<stack>-<env>`), region, account guard and tags."""
-    from reconciler.kinds.stack import STACK_NAME_MAX
-
+def _apply_environment(stack: Stack, env: Environment, diags: Diagnostics, name_max: int) -> None:
+    """The stack as environment `env`: its own name (`<stack>-<env>`, at most `name_max` characters), region,
+    account guard and tags."""
     name = f"{stack.name}-{env.name}"
-    if len(name) > STACK_NAME_MAX:
+    if len(name) > name_max:
         diags.error(f"the stack of environment {env.name!r} is named {name!r}, {len(name)} characters long; the "
-                    f"limit is {STACK_NAME_MAX}: shorten the Stack's or the Environment's name", env.doc.pos(("name",)))
+                    f"limit is {name_max}: shorten the Stack's or the Environment's name", env.doc.pos(("name",)))
     stack.name = name
     stack.region = env.region or stack.region
     stack.account_id = env.account_id or stack.account_id

@@ -24,7 +24,7 @@ from typing import Any
 from reconciler.diagnostics import Diagnostics
 from reconciler.spec.loader import Document
 
-PLACEHOLDER = re.compile(r"\$\{(var|env)\.([^}]*)\}")
+PLACEHOLDER = re.compile(r"(?<!\$)\$\{(var|env)\.([^}]*)\}")  # `$${var.x}` is the literal text ${var.x}
 VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ENV_ATTRS = ("name", "namePrefix")
 

@@ -194,10 +194,13 @@ def test_importing_a_pipeline_a_stack_owns_is_a_one_line_error(cli: Cli, tmp_pat
     assert not (tmp_path / "second" / "pipeline-churn-hand-train.yaml").exists()
 
 
-def test_a_pipeline_holding_a_placeholder_is_refused_in_one_line(cli: Cli) -> None:
+def test_a_shell_variable_in_a_step_is_written_escaped_and_plans_clean(cli: Cli, tmp_path: Path) -> None:
     make_pipeline("shell-train", body=definition(extra_argument="--out=${HOME}/model"))
-    result = cli("import", "Pipeline", "shell-train")
-    one_line_error(result, "shell-train", "${HOME}", "ContainerArguments")
+    root = tmp_path / "shell"
+    result = cli("import", "Pipeline", "shell-train", "--into", root, "--adopt")
+    assert result.code == 0, result.text
+    assert "--out=$${HOME}/model" in (root / "pipeline-shell-train.yaml").read_text(encoding="utf-8")
+    assert cli("plan", root, "--detailed-exitcode").code == 0
 
 
 # --- ModelPackageGroup ------------------------------------------------------------------------------------------
@@ -259,10 +262,14 @@ def test_importing_a_group_a_stack_owns_is_a_one_line_error(registry_cli: Cli, t
     one_line_error(registry_cli("import", "Pipeline", "churn-train"), "'churn-train'", "already managed by stack")
 
 
-def test_a_group_whose_policy_holds_a_policy_variable_is_refused_in_one_line(cli: Cli) -> None:
+def test_a_policy_variable_is_written_escaped_and_plans_clean(cli: Cli, tmp_path: Path) -> None:
     policy = json.loads(json.dumps(POLICY).replace("churn-hand/*", "churn-hand/${aws:username}"))
     make_group(policy=policy)
-    one_line_error(cli("import", "ModelPackageGroup", "churn-hand"), "churn-hand", "${aws:username}")
+    root = tmp_path / "group"
+    result = cli("import", "ModelPackageGroup", "churn-hand", "--into", root, "--adopt")
+    assert result.code == 0, result.text
+    assert "churn-hand/$${aws:username}" in (root / "modelpackagegroup-churn-hand.yaml").read_text(encoding="utf-8")
+    assert cli("plan", root, "--detailed-exitcode").code == 0
 
 
 # --- import --all and the listers --------------------------------------------------------------------------------

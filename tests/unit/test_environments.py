@@ -209,3 +209,25 @@ def test_the_example_gives_two_stacks(tmp_path: Path) -> None:
     alarm = next(d for d in expand(prod, "us-east-1", "123456789012") if d.address.type == "alarm")
     assert alarm.address.name == "prod-churn-5xx"
     assert {"Name": "EndpointName", "Value": "prod-churn"} in alarm.request["Dimensions"]
+
+
+def test_double_dollar_writes_a_literal_placeholder(tmp_path: Path) -> None:
+    """`$${...}` is the text `${...}` (an IAM policy variable, a shell variable): neither a reference nor a
+    variable, and it reaches AWS with one dollar."""
+    bus = """\
+    apiVersion: reconciler/v1
+    kind: EventBus
+    name: platform
+    spec:
+      description: "for $${var.team} and $${env.name}"
+      policy:
+        Version: "2012-10-17"
+        Statement: [{Sid: A, Effect: Allow, Principal: "*", Action: "events:PutEvents",
+                     Resource: "arn:aws:events:us-east-1:123456789012:event-bus/$${aws:username}"}]
+    """
+    stack = load_stack(write(tmp_path, "", bus))
+    [desired] = expand(stack, "us-east-1", "123456789012")
+    assert desired.request["Description"] == "for ${var.team} and ${env.name}"
+    assert "event-bus/${aws:username}" in desired.extra["policy"]
+    [message] = messages(write(tmp_path / "single", "", bus.replace("$${aws:username}", "${aws:username}")))
+    assert "'${aws:username}' is not a reference" in message

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from reconciler.importing import ImportContext, ImportRefused
+from reconciler.imported import ImportContext, ImportRefused
 from reconciler.kinds.model_package_group import import_model_package_group, list_model_package_groups
 from reconciler.kinds.pipeline.importer import import_pipeline, list_pipelines
 
@@ -146,10 +146,6 @@ OWNED = {"reconciler:stack": "other", "reconciler:address": "Pipeline/train"}
     (described_pipeline(PipelineStatus="Deleting"), {}, ("Deleting",)),
     (described_pipeline(PipelineDefinition="{not json"), {}, ("not valid JSON",)),
     (described_pipeline(PipelineDefinition="{}"), {}, ("no definition",)),
-    (described_pipeline(PipelineDescription="costs ${var.x}"), {}, ("pipelineDescription", "${var.x}")),
-    (described_pipeline(definition={"Version": "2020-12-01", "Steps": [
-        {"Name": "S", "Type": "Fail", "Arguments": {"ErrorMessage": "in ${Model.m.name}"}}]}), {},
-     ("pipelineDefinition.Steps[0].Arguments.ErrorMessage", "${Model.m.name}")),
 ])
 def test_a_pipeline_that_cannot_be_a_document_is_refused(live: dict[str, Any] | None, tags: dict[str, str],
                                                           words: tuple[str, ...]) -> None:
@@ -159,6 +155,14 @@ def test_a_pipeline_that_cannot_be_a_document_is_refused(live: dict[str, Any] | 
     assert "\n" not in message
     for word in words:
         assert word in message
+
+
+def test_text_that_reads_as_a_reference_or_variable_is_written_escaped() -> None:
+    live = described_pipeline(PipelineDescription="costs ${var.x}", definition={"Version": "2020-12-01", "Steps": [
+        {"Name": "S", "Type": "Fail", "Arguments": {"ErrorMessage": "in ${Model.m.name}"}}]})
+    [doc] = import_pipeline(context(FakeSageMaker(live)), "train")
+    assert doc.spec["pipelineDescription"] == "costs $${var.x}"
+    assert doc.spec["pipelineDefinition"]["Steps"][0]["Arguments"]["ErrorMessage"] == "in $${Model.m.name}"
 
 
 def test_the_pipeline_lister_reads_every_page() -> None:
@@ -197,10 +201,6 @@ def test_a_group_without_a_policy_has_no_resource_policy_and_notes_its_versions(
     (None, None, {}, ("'churn'", "not found")),
     (described_group(), None, {"reconciler:stack": "prod"}, ("already managed by stack 'prod'",)),
     (described_group(), "{oops", {}, ("not valid JSON",)),
-    (described_group(), json.dumps({"Statement": [{"Resource": "arn:x:${aws:username}"}]}), {},
-     ("resourcePolicy", "${aws:username}")),
-    (described_group(ModelPackageGroupDescription="for ${env.name}"), None, {},
-     ("modelPackageGroupDescription", "${env.name}")),
 ])
 def test_a_group_that_cannot_be_a_document_is_refused(group: dict[str, Any] | None, policy: str | None,
                                                        tags: dict[str, str], words: tuple[str, ...]) -> None:
@@ -208,6 +208,14 @@ def test_a_group_that_cannot_be_a_document_is_refused(group: dict[str, Any] | No
         import_model_package_group(context(FakeSageMaker(group=group, policy=policy, tags=tags)), "churn")
     for word in words:
         assert word in str(raised.value)
+
+
+def test_a_policy_variable_is_written_escaped() -> None:
+    policy = json.dumps({"Statement": [{"Resource": "arn:x:${aws:username}"}]})
+    group = described_group(ModelPackageGroupDescription="for ${env.name}")
+    [doc] = import_model_package_group(context(FakeSageMaker(group=group, policy=policy)), "churn")
+    assert doc.spec["resourcePolicy"]["Statement"][0]["Resource"] == "arn:x:$${aws:username}"
+    assert doc.spec["modelPackageGroupDescription"] == "for $${env.name}"
 
 
 def test_the_group_lister_reads_every_page() -> None:

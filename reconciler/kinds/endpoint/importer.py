@@ -14,24 +14,22 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.handlers import autoscaling as aas
+from reconciler.handlers.endpoint.handler import EndpointHandler
 from reconciler.handlers.endpoint_config import EndpointConfigHandler
-from reconciler.handlers.registry import handler_for, handlers
-from reconciler.importing import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags, written_spec
-from reconciler.kinds.endpoint.expand import SHORTHAND
+from reconciler.imported import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags, written_spec
+from reconciler.kinds.endpoint.expand import ACTION, POLICY, SHORTHAND, TARGET
 from reconciler.kinds.endpoint.schema import AUTOSCALING_KEY, policy_from_api, scheduled_action_from_api
-from reconciler.plan.relations import discover_children
 from reconciler.resources import Live
 
-CONFIG = EndpointConfigHandler()
+CONFIG, ENDPOINT = EndpointConfigHandler(), EndpointHandler()
 SETTLED = ("InService",)
-POLICY_TYPE, ACTION_TYPE = "scaling-policy", "scheduled-action"
 KEY_MEMBERS = ("serviceNamespace", "resourceId", "scalableDimension")
 
 
 def import_endpoint(ctx: ImportContext, name: str) -> list[ImportedDoc]:
     """The Endpoint document of live endpoint `name` (the Model documents it needs are imported through
     `ctx.need`); ImportRefused when it is missing, owned by a stack, or not InService."""
-    endpoint = handler_for("endpoint")
+    endpoint = ENDPOINT
     live = unowned(endpoint.find(ctx.clients, name), "Endpoint", name)
     data = live.data or endpoint.describe(ctx.clients, live).data or {}
     status = data.get("EndpointStatus")
@@ -68,10 +66,13 @@ def import_endpoint(ctx: ImportContext, name: str) -> list[ImportedDoc]:
 def _autoscaling(ctx: ImportContext, live: Live) -> dict[str, dict[str, Any]]:
     """{variant: its `autoscaling` spec} for the endpoint's registered scalable targets."""
     found: dict[Any, Live] = {live.address: live}
-    discover_children(ctx.clients, found, handlers())
+    targets = TARGET.discover(ctx.clients, [live], found)
+    found.update({t.address: t for t in targets})
+    for handler in (POLICY, ACTION):
+        found.update({c.address: c for c in handler.discover(ctx.clients, targets, found)})
     out: dict[str, dict[str, Any]] = {}
     for address, child in found.items():
-        if address.type != aas.TARGET_TYPE or child.data is None:
+        if address.type != TARGET.type or child.data is None:
             continue
         parsed = aas.parse_resource_id(address.name)
         if parsed is None:
@@ -82,7 +83,7 @@ def _autoscaling(ctx: ImportContext, live: Live) -> dict[str, dict[str, Any]]:
                                 "maxCapacity": int(child.data["MaxCapacity"])}
         policies = []
         for other in found.values():
-            if other.data is None or other.address.type != POLICY_TYPE or \
+            if other.data is None or other.address.type != POLICY.type or \
                     aas.split_child_name(other.address.name)[0] != rid:
                 continue
             shorthand = _shorthand(other.data)
@@ -91,7 +92,7 @@ def _autoscaling(ctx: ImportContext, live: Live) -> dict[str, dict[str, Any]]:
             else:
                 policies.append(_without_key(policy_from_api(other.data)))
         actions = [_without_key(scheduled_action_from_api(o.data)) for o in found.values()
-                   if o.data is not None and o.address.type == ACTION_TYPE
+                   if o.data is not None and o.address.type == ACTION.type
                    and aas.split_child_name(o.address.name)[0] == rid]
         if policies:
             spec["policies"] = policies

@@ -16,8 +16,9 @@ from reconciler.aws.calls import paginate
 from reconciler.aws.shapes import from_api, operation_input
 from reconciler.diff.policy import prune_empty
 from reconciler.handlers.event_rule import DEFAULT_BUS, EventRuleHandler, address_name, split_name
-from reconciler.importing import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags
-from reconciler.kinds.events_import import event_buses, parsed_json, refuse_placeholders
+from reconciler.imported import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags
+from reconciler.kinds.events_import import event_buses, parsed_json
+from reconciler.spec.references import literal
 
 HANDLER = EventRuleHandler()
 KIND_NAME = "EventRule"
@@ -40,8 +41,9 @@ def import_event_rule(ctx: ImportContext, name: str) -> list[ImportedDoc]:
     `name` is how the rule's address names it: `bus/rule` for a rule on a custom bus and plain `rule` for one
     on the default bus (as `import --all` lists them; a rule's ARN works too), since rule names are unique only
     per bus. The document is named after the rule alone. ImportRefused when the rule is missing, owned by a
-    stack, managed by another service (`ManagedBy`), holds text a document cannot express (`${...}`), or when a
-    rule of the same name on another bus was imported already in this run (one document name for both).
+    stack, managed by another service (`ManagedBy`), or when a rule of the same name on another bus was imported
+    already in this run (one document name for both). Text that reads as a reference (an input template's
+    `${...}`) is written escaped (`$${...}`).
     """
     address = rule_address_name(name)
     bus, rule = split_name(address)
@@ -67,7 +69,7 @@ def import_event_rule(ctx: ImportContext, name: str) -> list[ImportedDoc]:
     targets = [target_spec(t) for t in data.get("Targets") or []]
     if targets:
         spec["targets"] = targets
-    refuse_placeholders(KIND_NAME, address, spec)
+    spec = literal(spec)  # an input transformer's `${...}` is written $${...}
     spec = ctx.arn_references(spec)
     if bus != DEFAULT_BUS:
         reference = ctx.reference(BUS_KIND, bus)

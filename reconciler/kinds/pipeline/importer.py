@@ -18,8 +18,8 @@ from reconciler.aws.shapes import from_api, operation_input
 from reconciler.diff.policy import as_written
 from reconciler.handlers.pipeline import POLICY, PipelineHandler
 from reconciler.handlers.pipeline_definition import canonical, walk
-from reconciler.importing import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags
-from reconciler.spec.references import ANY_PLACEHOLDER
+from reconciler.imported import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags
+from reconciler.spec.references import literal
 
 HANDLER = PipelineHandler()
 KIND_NAME = "Pipeline"
@@ -33,7 +33,7 @@ NOTES = ("pipelineDefinition is the definition SageMaker holds, inline: if yours
 
 def import_pipeline(ctx: ImportContext, name: str) -> list[ImportedDoc]:
     """The Pipeline document of live pipeline `name`; ImportRefused when it is missing, owned by a stack, not
-    Active, or holds text a spec document cannot express (`${...}`, which documents read as references)."""
+    Active. Text that would read as a reference or variable (`${HOME}`) is written escaped (`$${HOME}`)."""
     live = unowned(HANDLER.find(ctx.clients, name), KIND_NAME, name)
     data = live.data or {}
     if data.get("PipelineStatus", "Active") != "Active":
@@ -51,9 +51,8 @@ def import_pipeline(ctx: ImportContext, name: str) -> list[ImportedDoc]:
         raise ImportRefused(f"{KIND_NAME} {name!r}: its definition is not valid JSON ({exc})") from None
     if not definition:
         raise ImportRefused(f"{KIND_NAME} {name!r}: SageMaker returned no definition for it")
-    _refuse_placeholders(name, {**spec, "pipelineDefinition": definition})
-    spec = ctx.arn_references(spec)
-    spec["pipelineDefinition"] = _group_references(ctx, ctx.arn_references(definition))
+    spec = ctx.arn_references(literal(spec))  # a shell `${HOME}` in a step is written $${HOME}
+    spec["pipelineDefinition"] = _group_references(ctx, ctx.arn_references(literal(definition)))
     doc = ImportedDoc(KIND_NAME, ctx.doc_name(name), spec, user_tags(live), [live.address], notes=list(NOTES),
                       source=live.arn)
     if data.get("PipelineVersionAliases"):
@@ -74,21 +73,6 @@ def _group_references(ctx: ImportContext, definition: dict[str, Any]) -> dict[st
         if reference is not None:
             arguments["ModelPackageGroupName"] = reference
     return definition
-
-
-def _refuse_placeholders(name: str, value: Any, path: str = "") -> None:
-    """ImportRefused naming the first string of live `value` that holds `${...}` (a spec document reads it as a
-    reference or a variable, and has no way to write it literally)."""
-    if isinstance(value, str):
-        match = ANY_PLACEHOLDER.search(value)
-        if match is not None:
-            raise ImportRefused(f"{KIND_NAME} {name!r}: {path} holds {match.group(0)!r}, which a spec document reads "
-                                "as a reference or a variable; it cannot be written as a document")
-        return
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        _refuse_placeholders(name, item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path
-                             else str(key))
 
 
 def list_pipelines(clients: Any) -> list[str]:

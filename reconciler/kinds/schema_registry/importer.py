@@ -13,8 +13,9 @@ from typing import Any
 
 from reconciler.aws.calls import paginate
 from reconciler.handlers.schema_registry import SERVICE, SchemaRegistryHandler, is_owned_by_aws
-from reconciler.importing import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags
-from reconciler.kinds.events_import import parsed_json, refuse_placeholders
+from reconciler.imported import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags
+from reconciler.kinds.events_import import parsed_json
+from reconciler.spec.references import literal
 
 HANDLER = SchemaRegistryHandler()
 KIND_NAME = "SchemaRegistry"
@@ -23,7 +24,7 @@ KIND_NAME = "SchemaRegistry"
 def import_schema_registry(ctx: ImportContext, name: str) -> list[ImportedDoc]:
     """The SchemaRegistry document of live registry `name` with its schemas; ImportRefused when the registry is
     missing, owned by a stack or by EventBridge (aws.events, discovered-schemas), or holds a schema whose content
-    is not a JSON object or has text a document cannot express (`${...}`)."""
+    is not a JSON object; `${` in content is written escaped (`$${`)."""
     if is_owned_by_aws(name):
         raise ImportRefused(f"{KIND_NAME} {name!r} is a registry EventBridge owns (aws.events, discovered-schemas); "
                             "it is never imported")
@@ -50,7 +51,7 @@ def import_schema_registry(ctx: ImportContext, name: str) -> list[ImportedDoc]:
                          "SchemaRegistry document does not manage: they stay as they are")
     if schemas:
         spec["schemas"] = schemas
-    refuse_placeholders(KIND_NAME, name, spec)
+    spec = literal(spec)
     ours = [str(d.get("SourceArn")) for d in HANDLER.discoverers(live)]
     if len(ours) == 1:
         spec["discoverer"] = {"sourceArn": ctx.arn_references(ours[0])}
