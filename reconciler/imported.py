@@ -104,12 +104,20 @@ class ImportContext:
         return self.reference(kind, aws_name) or aws_name
 
     def add(self, doc: ImportedDoc) -> None:
-        """Record an imported document (so later documents reference it)."""
-        if doc.address in self.imported:
+        """Record an imported document, so later documents reference it by name and ARN; ImportRefused when
+        another resource was imported under the same document address in this run."""
+        known = self.imported.get(doc.address)
+        if known is not None:
+            if known.source != doc.source:
+                raise ImportRefused(f"{doc.address}: {known.source or 'another resource'} was imported under this "
+                                    f"document name already; {doc.source or 'this one'} needs another (import it on "
+                                    "its own and rename one of them)")
             return
         self.imported[doc.address] = doc
         for address in doc.owned[:1]:
             self.names[(doc.kind, address.name)] = doc.name
+        if doc.source:
+            self.arns.setdefault(doc.source, f"${{{doc.kind}.{doc.name}.arn}}")
 
 
 _ACCEPTING: contextvars.ContextVar[str | None] = contextvars.ContextVar("accepting", default=None)

@@ -83,7 +83,10 @@ def context(clients: Any, region: str, account: str, stack: Any = None) -> Impor
     if stack is not None:
         prefix = stack.environment.name_prefix if stack.environment is not None else ""
         refs: dict[str, tuple[str, str]] = {}
-        expand(stack, region, account, clients=clients, refs=refs)
+        for desired in expand(stack, region, account, clients=clients, refs=refs):
+            if desired.spec and "/" in desired.spec:  # as listed: a rule on a custom bus is `bus/rule`
+                kind, _, doc = desired.spec.partition("/")
+                names.setdefault((kind, desired.address.name), doc)
         for address, (name, arn) in refs.items():
             kind, _, doc = address.partition("/")
             names[(kind, name)] = doc
