@@ -222,7 +222,7 @@ def _patch(doc: SpecDoc, changes: tuple[FieldChange, ...]) -> str:
         text = yaml.safe_dump(change.live, default_flow_style=True, width=1000).strip()
         text = text.removesuffix("...").strip()
         new[pos.line - 1] = line[:start] + text + rest[len(old):]
-    display = doc.doc.file
+    display = doc.doc.file.lstrip("/")  # git's a/ and b/ prefixes go before a relative path
     return "".join(difflib.unified_diff(lines, new, f"a/{display}", f"b/{display}"))
 
 
