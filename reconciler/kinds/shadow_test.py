@@ -24,7 +24,7 @@ from reconciler.spec.naming import sagemaker_named
 from reconciler.spec.references import substitute
 
 if TYPE_CHECKING:
-    from reconciler.importing import ImportContext, ImportedDoc
+    from reconciler.imported import ImportContext, ImportedDoc
 
 # CreateInferenceExperiment Name: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}
 INFERENCE_EXPERIMENT_NAME_MAX = 120
@@ -99,9 +99,8 @@ def import_shadow_test(ctx: ImportContext, name: str) -> list[ImportedDoc]:
     are documents of the stack (their names otherwise), ARNs of the stack's documents as references, and the
     schedule's end when it is not SageMaker's default. Refused (ImportRefused, one line) when it is missing, owned
     by a stack, not a shadow test, or has ended or is ending (nothing is left to manage)."""
-    from reconciler.aws.shapes import from_api
-    from reconciler.diff.policy import as_written, iso_utc
-    from reconciler.importing import ImportedDoc, ImportRefused, unowned, user_tags
+    from reconciler.diff.policy import iso_utc
+    from reconciler.imported import ImportedDoc, ImportRefused, unowned, user_tags, written_spec
 
     live = unowned(HANDLER.find(ctx.clients, name), "ShadowTest", name)
     data = live.data or {}
@@ -112,8 +111,8 @@ def import_shadow_test(ctx: ImportContext, name: str) -> list[ImportedDoc]:
         ended = f" (ended {iso_utc(data['CompletionTime'])})" if data.get("CompletionTime") else ""
         raise ImportRefused(f"ShadowTest {name!r} is {status}{ended}: a shadow test that has ended (or is being "
                             "stopped) has nothing left to manage; write a new ShadowTest document to run it again")
-    written: dict[str, Any] = ctx.arn_references(from_api(as_written(HANDLER.policy, data), operation_input(
-        "sagemaker", "CreateInferenceExperiment"), drop_unknown=True))
+    written: dict[str, Any] = ctx.arn_references(written_spec(HANDLER.policy, data, "sagemaker",
+                                                              "CreateInferenceExperiment"))
     notes: list[str] = []
     endpoint = endpoint_name(data)
     if endpoint:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from reconciler.importing import ImportContext, ImportRefused
+from reconciler.imported import ImportContext, ImportRefused
 from reconciler.kinds.monitoring_schedule.importer import import_monitoring_schedule, list_monitoring_schedules
 from reconciler.kinds.shadow_test import import_shadow_test, list_shadow_tests, schedule_spec
 from reconciler.resources import Desired

@@ -13,10 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.aws.shapes import from_api, operation_input
-from reconciler.diff.policy import as_written
 from reconciler.handlers.job_definition import MONITORING_TYPES, MonitoringType, endpoint_read
 from reconciler.handlers.monitoring_schedule import FAILED, STOPPED
-from reconciler.importing import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags
+from reconciler.imported import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags, written_spec
 from reconciler.kinds.monitoring_schedule.expand import DEFINITIONS, SCHEDULE
 from reconciler.resources import Live
 from reconciler.spec.naming import SUFFIX_ROOM
@@ -77,12 +76,13 @@ def _definition(ctx: ImportContext, schedule: str, monitoring: MonitoringType, n
 
 def job_definition_spec(ctx: ImportContext, monitoring: MonitoringType, definition: Live) -> dict[str, Any]:
     """The document's `jobDefinition`: the live definition's create request as written (SageMaker's defaults left
-    out), the endpoint it reads as `${Endpoint.x.name}` when that endpoint is a document of the stack (its name
-    otherwise), ARNs of the stack's documents as references. {} when the definition was not described."""
+    out, `${` as `$${`), the endpoint it reads as `${Endpoint.x.name}` when that endpoint is a document of the
+    stack (its name otherwise), ARNs of the stack's documents as references. {} when the definition was not
+    described."""
     handler = DEFINITIONS[monitoring.name]
     request = handler.request_of(definition) or {}
-    shape = operation_input("sagemaker", monitoring.create_operation)
-    job: dict[str, Any] = ctx.arn_references(from_api(as_written(handler.policy, request), shape))
+    job: dict[str, Any] = ctx.arn_references(written_spec(handler.policy, request, "sagemaker",
+                                                          monitoring.create_operation))
     endpoint = endpoint_read(monitoring, request)
     reference = ctx.reference("Endpoint", endpoint) if endpoint else None
     if reference is not None:
