@@ -557,6 +557,101 @@ def _run(s: Story, control: object) -> None:
     s.expect("apply succeeded", code == 0)
     s.converged()
 
+    _brownfield(s, sm)
+    _environments(s)
+
+
+ROLE_ARN = "arn:aws:iam::123456789012:role/SageMakerExecution"
+HAND_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+SCALING = {"ServiceNamespace": "sagemaker", "ResourceId": "endpoint/ranker/variant/main",
+           "ScalableDimension": "sagemaker:variant:DesiredInstanceCount"}
+
+
+def _brownfield(s: Story, sm: Any) -> None:
+    import boto3
+
+    s.heading("14. Brownfield: an endpoint made by hand is imported, adopted without a redeploy, and a later change "
+              "by hand is accepted back into git")
+    sm.create_model(ModelName="ranker-v7", ExecutionRoleArn=ROLE_ARN,
+                    PrimaryContainer={"Image": HAND_IMAGE, "ModelDataUrl": "s3://ml-artifacts/ranker/v7.tar.gz"})
+    sm.create_endpoint_config(EndpointConfigName="ranker-prod", ProductionVariants=[
+        {"VariantName": "main", "ModelName": "ranker-v7", "InstanceType": "ml.c5.xlarge", "InitialInstanceCount": 2}])
+    sm.create_endpoint(EndpointName="ranker", EndpointConfigName="ranker-prod")
+    _wait_in_service(sm, "ranker")
+    scaling = boto3.client("application-autoscaling")
+    scaling.register_scalable_target(**SCALING, MinCapacity=2, MaxCapacity=6)
+    s.out("  made by hand (as with the AWS CLI): model ranker-v7, config ranker-prod, endpoint ranker, autoscaled 2..6")
+    root = s.root.parent / "brownfield"
+    code, text = s.cli("import", "Endpoint", "ranker", "--into", str(root), "--adopt")
+    s.expect("import wrote the Endpoint and Model documents and adopted them with tags only",
+             code == 0 and "Endpoint/ranker, Model/ranker-v7" in text and "AddTags" in text
+             and "CreateEndpoint" not in text)
+    code, text = s.cli("plan", str(root), "--detailed-exitcode")
+    s.expect("the next plan is empty: the endpoint keeps its hand-made config (no redeploy)",
+             code == 0 and sm.describe_endpoint(EndpointName="ranker")["EndpointConfigName"] == "ranker-prod")
+    scaling.register_scalable_target(**SCALING, MinCapacity=2, MaxCapacity=10)
+    s.out("  someone raises the autoscaling maximum to 10 by hand during an incident")
+    code, text = s.cli("drift", str(root))
+    s.expect("drift reports it (exit 2)", code == 2 and "[drift] scalable-target/endpoint/ranker/variant/main" in text)
+    code, text = s.cli("drift", str(root), "--accept", "Endpoint/ranker")
+    s.expect("drift --accept prints the one-line patch that makes git match live",
+             code == 2 and "+      maxCapacity: 10" in text)
+
+
+ENV_STACK = """apiVersion: reconciler/v1
+kind: Stack
+name: search
+spec:
+  region: us-east-1
+  variables: {instance_type: ml.m5.large, count: 1}
+---
+apiVersion: reconciler/v1
+kind: Environment
+name: staging
+spec: {namePrefix: stg-}
+---
+apiVersion: reconciler/v1
+kind: Environment
+name: prod
+spec:
+  namePrefix: prod-
+  variables: {instance_type: ml.m5.xlarge, count: 2}
+"""
+
+ENV_APP = f"""apiVersion: reconciler/v1
+kind: Model
+name: search
+spec:
+  executionRoleArn: {ROLE_ARN}
+  primaryContainer: {{image: "{HAND_IMAGE}", modelDataUrl: "s3://ml-artifacts/search/model.tar.gz"}}
+---
+apiVersion: reconciler/v1
+kind: Endpoint
+name: search
+spec:
+  productionVariants:
+    - variantName: main
+      modelName: ${{Model.search.name}}
+      instanceType: ${{var.instance_type}}
+      initialInstanceCount: ${{var.count}}
+"""
+
+
+def _environments(s: Story) -> None:
+    s.heading("15. Environments: the same documents as two stacks, staging and prod, side by side")
+    root = s.root.parent / "environments"
+    root.mkdir()
+    (root / "stack.yaml").write_text(ENV_STACK)
+    (root / "search.yaml").write_text(ENV_APP)
+    code, text = s.cli("plan", str(root))
+    s.expect("without --env the plan is refused at the Environment's line", code == 1 and "--env NAME" in text)
+    for env, name in (("staging", "stg-search"), ("prod", "prod-search")):
+        code, text = s.cli("apply", str(root), "--env", env, "--auto-approve")
+        s.expect(f"--env {env} applied the stack search-{env} ({name})", code == 0 and f"endpoint/{name}" in text)
+    for env in ("staging", "prod"):
+        code, _ = s.cli("plan", str(root), "--env", env, "--detailed-exitcode", show=False)
+        s.expect(f"the {env} plan is empty", code == 0)
+
 
 def _registry(s: Story, sm: Any) -> None:
     s.heading("11. The model registry: a pipeline trains and registers, a person approves, the endpoint follows")
