@@ -169,6 +169,22 @@ def test_an_adopted_definition_is_replaced_only_when_the_document_changes_it(cli
     assert steps[2][1] == "data-quality-job-definition/shop-dq-by-hand"
 
 
+def test_a_schedule_changed_by_hand_after_adoption_is_accepted_back_into_git(cli: Cli, tmp_path: Path) -> None:
+    root = _stack(cli, tmp_path)
+    _data_quality_definition("shop-dq-by-hand")
+    _schedule("shop-dq", "shop-dq-by-hand")
+    assert cli("import", "MonitoringSchedule", "shop-dq", "--into", root, "--adopt").code == 0
+    same = cli("drift", root, "--accept", "MonitoringSchedule/shop-dq")
+    assert same.code == 0 and "nothing to accept" in same.out, same.text
+    _sm().update_monitoring_schedule(MonitoringScheduleName="shop-dq", MonitoringScheduleConfig={
+        "ScheduleConfig": {"ScheduleExpression": "cron(0 0/6 ? * * *)"},
+        "MonitoringJobDefinitionName": "shop-dq-by-hand", "MonitoringType": "DataQuality"})
+    accepted = cli("drift", root, "--accept", "MonitoringSchedule/shop-dq")
+    assert accepted.code == 2, accepted.text
+    assert '~ spec.scheduleConfig.scheduleExpression: "cron(0 * ? * * *)" -> "cron(0 0/6 ? * * *)"' in accepted.out, \
+        accepted.out
+
+
 def test_a_stopped_schedule_without_schedule_config_on_an_endpoint_outside_the_stack(cli: Cli, tmp_path: Path
                                                                                      ) -> None:
     _stack(cli, tmp_path)  # the endpoint exists, but the new directory's stack does not define it
@@ -350,6 +366,22 @@ def test_a_hand_made_shadow_test_is_imported_adopted_and_then_planned_as_it_is(c
     _converged(cli, root)
     assert _tags(arn)["reconciler:address"] == "ShadowTest/shop-shadow"
     assert _sm().describe_inference_experiment(Name="shop-shadow")["Status"] == "Running"
+
+
+def test_a_shadow_test_changed_by_hand_after_adoption_is_accepted_back_into_git(cli: Cli, tmp_path: Path,
+                                                                               slow_clock: None) -> None:
+    root = _stack(cli, tmp_path)
+    _shadow_test("shop-shadow", _production_model())
+    assert cli("import", "ShadowTest", "shop-shadow", "--into", root, "--adopt").code == 0
+    same = cli("drift", root, "--accept", "ShadowTest/shop-shadow")
+    assert same.code == 0 and "nothing to accept" in same.out, same.text
+    _sm().update_inference_experiment(Name="shop-shadow", ShadowModeConfig={
+        "SourceModelVariantName": "main",
+        "ShadowModelVariants": [{"ShadowModelVariantName": "challenger", "SamplingPercentage": 50}]})
+    _wait_experiment("shop-shadow", {"Running"})
+    accepted = cli("drift", root, "--accept", "ShadowTest/shop-shadow")
+    assert accepted.code == 2, accepted.text
+    assert "~ spec.shadowModeConfig.shadowModelVariants[0].samplingPercentage: 30 -> 50" in accepted.out, accepted.out
 
 
 def test_a_shadow_test_scheduled_to_start_later_keeps_its_schedule(cli: Cli, tmp_path: Path,

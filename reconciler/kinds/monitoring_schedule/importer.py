@@ -105,7 +105,7 @@ def _notes(ctx: ImportContext, name: str, monitoring: MonitoringType, definition
            tags: dict[str, str]) -> list[str]:
     """What the document cannot say, or what adopting it does beyond tags."""
     notes = [f"jobDefinition is {monitoring.noun} {definition.address.name}, which keeps its name once adopted, as "
-             f"long as jobDefinition is unchanged (a change creates {ctx.doc_name(name)}-<hash>, points the schedule "
+             f"long as jobDefinition is unchanged (a change creates {name}-<hash>, points the schedule "
              "at it and deletes the old one)"]
     endpoint = endpoint_read(monitoring, definition.data)
     if endpoint and ctx.reference("Endpoint", endpoint) is None:
