@@ -22,7 +22,7 @@ from typing import Any
 from reconciler import tags as tagmod
 from reconciler.addressing import Address
 from reconciler.errors import PlanError
-from reconciler.imported import ImportContext, ImportedDoc, ImportRefused, matches, unowned, user_tags  # noqa: F401  (kinds still importing them from here)
+from reconciler.imported import ImportContext, ImportedDoc, ImportRefused, matches
 from reconciler.resources import Live
 
 # --- YAML ------------------------------------------------------------------------------------------------------
@@ -140,9 +140,11 @@ def import_all(ctx: ImportContext, patterns: Iterable[str], kinds: Iterable[str]
     skipped: list[ImportRefused] = []
     patterns = list(patterns)
     wanted = set(kinds) if kinds else None
-    order = [k for k in registry().kinds if k.importer is not None and k.lister is not None]
-    # what others need comes along with them: endpoints before the models they serve
-    order.sort(key=lambda k: 1 if k.name == "Model" else 0)
+    from reconciler.spec.references import topological_order
+
+    importable = {k.name: k for k in registry().kinds if k.importer is not None and k.lister is not None}
+    names, _ = topological_order(list(importable), {k: set(v.import_after) for k, v in importable.items()})
+    order = [importable[n] for n in names]
     for spec_kind in order:
         if wanted is not None and spec_kind.name not in wanted:
             continue

@@ -257,4 +257,5 @@ KIND = SpecKind(
     expand=expand,
     importer=import_model,
     lister=list_models,
+    import_after=("Endpoint",),  # a model an endpoint serves is written with that endpoint
 )

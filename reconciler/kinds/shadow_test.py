@@ -177,4 +177,5 @@ KIND = SpecKind(
     expand=expand,
     importer=import_shadow_test,
     lister=list_shadow_tests,
+    import_after=("Endpoint", "Model"),
 )

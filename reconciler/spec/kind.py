@@ -69,6 +69,9 @@ class SpecKind:
     importer: Callable[..., list[Any]] | None = None
     # lister(read-only clients) -> the AWS names `import --all` considers (AWS-managed ones left out)
     lister: Callable[[Any], list[str]] | None = None
+    # kinds whose documents this kind's documents reference: `import --all` imports them first, so the
+    # references are written (a shadow test after the endpoint and models it names)
+    import_after: tuple[str, ...] = ()
 
     def services(self) -> tuple[str, ...]:
         return self.source.services() if self.source else ()

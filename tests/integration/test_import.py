@@ -4,6 +4,7 @@ alarm) is imported with --adopt and the next plan is empty; mistakes are one-lin
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +205,28 @@ def test_accept_of_a_document_in_sync_and_of_an_unknown_address(cli: Cli, tmp_pa
     unknown = cli("drift", root, "--accept", "Endpoint/frad")
     assert unknown.code == 1 and unknown.err.startswith("error: --accept Endpoint/frad: no document of that address "
                                                         "in the stack (did you mean 'Endpoint/fraud'?)"), unknown.text
+
+
+def test_an_endpoint_serving_a_running_shadow_test_is_refused(cli: Cli, tmp_path: Path) -> None:
+    _by_hand()
+    sm = boto3.client("sagemaker")
+    sm.create_model(ModelName="churn-v2", ExecutionRoleArn=ROLE,
+                    PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://ml/churn/v2.tar.gz"})
+    variant = {"InfrastructureType": "RealTimeInference",
+               "RealTimeInferenceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1}}
+    sm.create_inference_experiment(
+        Name="churn-shadow", Type="ShadowMode", RoleArn=ROLE, EndpointName="churn",
+        ModelVariants=[{"ModelName": "churn-v1", "VariantName": "a", "InfrastructureConfig": variant},
+                       {"ModelName": "churn-v2", "VariantName": "shadow", "InfrastructureConfig": variant}],
+        ShadowModeConfig={"SourceModelVariantName": "a", "ShadowModelVariants": [
+            {"ShadowModelVariantName": "shadow", "SamplingPercentage": 20}]})
+    for _ in range(400):
+        status = sm.describe_inference_experiment(Name="churn-shadow")["Status"]
+        if status == "Created":
+            sm.start_inference_experiment(Name="churn-shadow")
+        if status == "Running" and sm.describe_endpoint(EndpointName="churn").get("ShadowProductionVariants"):
+            break
+        time.sleep(0.02)
+    refused = cli("import", "Endpoint", "churn", "--into", tmp_path / "stack")
+    assert refused.code == 1 and "serves shadow test 'churn-shadow'" in refused.err, refused.text
+    assert not (tmp_path / "stack").exists()

@@ -35,6 +35,10 @@ def import_endpoint(ctx: ImportContext, name: str) -> list[ImportedDoc]:
     status = data.get("EndpointStatus")
     if status not in SETTLED:
         raise ImportRefused(f"Endpoint {name!r} is {status}: import it once it is InService")
+    test = _shadow_test_on(ctx, name) if data.get("ShadowProductionVariants") else None
+    if test is not None:
+        raise ImportRefused(f"Endpoint {name!r} serves shadow test {test!r}, whose config (with its shadow variants) "
+                            "is not the endpoint's own: import the endpoint once the test is promoted or stopped")
     config_live = CONFIG.find(ctx.clients, str(data["EndpointConfigName"]))
     if config_live is None:
         raise ImportRefused(f"Endpoint {name!r} serves endpoint config {data['EndpointConfigName']!r}, which is gone")
@@ -61,6 +65,17 @@ def import_endpoint(ctx: ImportContext, name: str) -> list[ImportedDoc]:
     doc.notes.append("deploymentConfig (the rollout policy of updates) is not readable from AWS: add yours "
                      "(canary, linear, rollback alarms) before the next change")
     return [doc]
+
+
+def _shadow_test_on(ctx: ImportContext, endpoint: str) -> str | None:
+    """The running shadow test (inference experiment) on `endpoint`, or None."""
+    sm = ctx.clients.sagemaker
+    for page in sm.get_paginator("list_inference_experiments").paginate(StatusEquals="Running"):
+        for summary in page.get("InferenceExperiments", []):
+            found = sm.describe_inference_experiment(Name=summary["Name"])
+            if (found.get("EndpointMetadata") or {}).get("EndpointName") == endpoint:
+                return str(summary["Name"])
+    return None
 
 
 def _autoscaling(ctx: ImportContext, live: Live) -> dict[str, dict[str, Any]]:

@@ -60,4 +60,5 @@ KIND = SpecKind(
     expand=expand,
     importer=import_event_rule,
     lister=list_event_rules,
+    import_after=("EventBus", "Pipeline", "ModelPackageGroup"),
 )

@@ -25,6 +25,7 @@ KIND = SpecKind(
     expand=expand,
     importer=import_monitoring_schedule,
     lister=list_monitoring_schedules,
+    import_after=("Endpoint",),
 )
 
 __all__ = ["KIND"]

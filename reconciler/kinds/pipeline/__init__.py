@@ -27,6 +27,7 @@ KIND = SpecKind(
     expand=expand,
     importer=import_pipeline,
     lister=list_pipelines,
+    import_after=("ModelPackageGroup",),
 )
 
 __all__ = ["KIND"]
