@@ -112,7 +112,7 @@ def test_same_name_resource_not_owned_is_a_plan_error(stubs: Stubs, tmp_path: Pa
     with pytest.raises(PlanError) as err:
         planner.make_plan(stack, stubs.writer)
     assert "endpoint/churn already exists and is not managed by reconciler" in str(err.value)
-    assert "reconciler:stack=demo" in str(err.value)
+    assert "reconciler import Endpoint churn --into " in str(err.value) and str(err.value).endswith(" --adopt")
 
 
 def test_account_guard_refuses_other_accounts(stubs: Stubs, tmp_path: Path) -> None:
