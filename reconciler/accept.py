@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,8 +56,9 @@ class Acceptance:
     where: str  # file:line of the document
     changes: tuple[FieldChange, ...]
     tags: tuple[tuple[str, str | None, str | None], ...]  # (key, git, live) of the document's tags
-    patch: str  # a unified diff of the spec file, or "" when the changes cannot be written as one
+    patch: str  # a unified diff of the spec files, or "" when the changes cannot be written as one
     live_document: str  # the document as live has it (YAML)
+    notes: tuple[str, ...] = ()  # what the patch changes beyond the document (a variable, other environments)
 
     @property
     def in_sync(self) -> bool:
@@ -84,13 +86,16 @@ def accept(stack: StackSpec, address: str, snapshot: Any) -> Acceptance:
     live_tags = {k: v for k, v in imported.tags.items() if stack_tags.get(k) != v}
     tags = tuple((k, doc.tags.get(k), live_tags.get(k)) for k in sorted(set(doc.tags) | set(live_tags))
                  if doc.tags.get(k) != live_tags.get(k))
-    patch = _patch(doc, changes) if changes and not tags else ""
+    patch, notes = _patch(stack, doc, changes) if changes and not tags else ("", [])
+    if stack.environment is not None and (not patch or len(notes) < len(changes)):
+        notes.append(f"{doc.address} is shared by every environment of the stack: changing it changes them all "
+                     f"(to change {stack.environment.name!r} alone, use a variable set in its Environment)")
     imported.spec = candidate
     imported.tags = {**{k: v for k, v in doc.tags.items() if k not in dict((t[0], t) for t in tags)}, **live_tags}
     imported.name = doc.name
     imported.notes = []
     return Acceptance(doc.address, str(doc.doc.pos(("name",))), changes, tags, patch,
-                      importing.render([imported]))
+                      importing.render([imported]), tuple(notes))
 
 
 def _document(stack: StackSpec, address: str, snapshot: Any) -> SpecDoc:
@@ -99,10 +104,15 @@ def _document(stack: StackSpec, address: str, snapshot: Any) -> SpecDoc:
         owner = next((d.spec for d in snapshot.desired.values() if str(d.address) == address), None)
         doc = stack.get(owner) if owner else None
     if doc is None:
-        close = difflib.get_close_matches(address, [d.address for d in stack.docs], n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ReconcilerError(f"--accept {address}: no document of that address in the stack{hint}")
+        raise ReconcilerError(unknown_address(stack, address))
     return doc
+
+
+def unknown_address(stack: StackSpec, address: str) -> str:
+    """The one-line error for an `--accept` address that names no document."""
+    close = difflib.get_close_matches(address, [d.address for d in stack.docs], n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"--accept {address}: no document of that address in the stack{hint}"
 
 
 def _read_back(ctx: imported.ImportContext, doc: SpecDoc, snapshot: Any) -> imported.ImportedDoc:
@@ -194,36 +204,80 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _patch(doc: SpecDoc, changes: tuple[FieldChange, ...]) -> str:
-    """A unified diff of the document's file with each scalar change made in place, or "" when a change is not
-    a scalar written at its own position (an added or removed key, a list of another length, a variable)."""
+WHOLE_VARIABLE = re.compile(r"""^(["']?)\$\{var\.([A-Za-z_][A-Za-z0-9_]*)\}\1""")
+
+
+def _patch(stack: StackSpec, doc: SpecDoc, changes: tuple[FieldChange, ...]) -> tuple[str, list[str]]:
+    """A unified diff of the spec files with each scalar change made in place (a value set by a whole
+    `${var.X}` is changed where the variable is defined: the chosen Environment's variables, else the Stack's),
+    with what the patch changes beyond this document; ("", []) when a change is not a scalar written at its own
+    position (an added or removed key, a list of another length, a variable inside a longer string)."""
     import yaml
 
-    path = Path(doc.doc.file)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    except OSError:
-        return ""
-    new = list(lines)
+    texts: dict[str, list[str]] = {}
+    edited: dict[str, list[str]] = {}
+    notes: list[str] = []
+
+    def lines_of(file: str) -> list[str] | None:
+        if file not in texts:
+            try:
+                texts[file] = Path(file).read_text(encoding="utf-8").splitlines(keepends=True)
+            except OSError:
+                return None
+            edited[file] = list(texts[file])
+        return edited[file]
+
     for change in changes:
         if change.git is None or change.live is None or isinstance(change.git, (dict, list)) \
                 or isinstance(change.live, (dict, list)) or ("spec", *change.path) not in doc.doc.positions:
-            return ""
+            return "", []
         pos = doc.pos(("spec", *change.path))
-        if pos.file != doc.doc.file:
-            return ""
-        line = new[pos.line - 1]
+        lines = lines_of(pos.file)
+        if lines is None:
+            return "", []
+        variable = WHOLE_VARIABLE.match(lines[pos.line - 1][pos.col - 1:])
+        if variable is not None:
+            pos, note = _variable_position(stack, variable.group(2))
+            if pos is None:
+                return "", []
+            notes.append(note)
+            lines = lines_of(pos.file)
+            if lines is None:
+                return "", []
+        line = lines[pos.line - 1]
         start = pos.col - 1
         rest = line[start:]
         old = next((t for t in _written_forms(change.git) if rest.startswith(t)
                     and (len(rest) == len(t) or rest[len(t)] in " \t\r\n,}]#")), None)
         if old is None or "${" in rest[: len(old)]:
-            return ""
+            return "", []
         text = yaml.safe_dump(change.live, default_flow_style=True, width=1000).strip()
         text = text.removesuffix("...").strip()
-        new[pos.line - 1] = line[:start] + text + rest[len(old):]
-    display = doc.doc.file.lstrip("/")  # git's a/ and b/ prefixes go before a relative path
-    return "".join(difflib.unified_diff(lines, new, f"a/{display}", f"b/{display}"))
+        lines[pos.line - 1] = line[:start] + text + rest[len(old):]
+    diff = []
+    for file, before in texts.items():
+        display = file.lstrip("/")  # git's a/ and b/ prefixes go before a relative path
+        diff.extend(difflib.unified_diff(before, edited[file], f"a/{display}", f"b/{display}"))
+    return "".join(diff), list(dict.fromkeys(notes))
+
+
+def _variable_position(stack: StackSpec, name: str) -> tuple[Any, str]:
+    """Where variable `name` is defined (the chosen environment's first), and what changing it changes."""
+    env = stack.environment
+    if env is not None and name in env.variables:
+        return env.doc.pos(("spec", "variables", name)), (f"${{var.{name}}} is changed in Environment {env.name!r}: "
+                                                          "only this environment")
+    if name in _stack_variables(stack):
+        shared = " and every environment that does not set it" if env is not None else ""
+        return stack.stack.doc.pos(("spec", "variables", name)), (f"${{var.{name}}} is changed in the Stack's "
+                                                                  f"variables: every document using it{shared}")
+    return None, ""
+
+
+def _stack_variables(stack: StackSpec) -> dict[str, Any]:
+    spec = stack.stack.doc.data.get("spec") if isinstance(stack.stack.doc.data, dict) else None
+    found = spec.get("variables") if isinstance(spec, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 def _written_forms(value: Any) -> list[str]:

@@ -384,6 +384,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CliError("--filter narrows --all; to import one resource, give its KIND and NAME")
     if args.adopt and not args.into:
         raise CliError("--adopt makes the resources a stack's: give the stack directory with --into DIR")
+    if args.kind:
+        importing.check_kind(args.kind)  # before any AWS call
     root = Path(args.into) if args.into else None
     stack = _load(args.into, args) if root is not None and spec_files(root) else None
     if stack is None and args.env:
@@ -393,7 +395,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     account = caller_account(reader)
     ctx = importing.context(reader, clients.region, account, stack)
     if args.all:
-        groups, skipped = importing.import_all(ctx, args.filter or [])
+        groups, skipped = importing.import_all(ctx, args.filter or [], adopting=args.adopt)
         owned = [line for line in skipped if line.owner]
         for refused in (line for line in skipped if not line.owner):
             err(f"skipped: {refused}")
@@ -572,6 +574,14 @@ def cmd_drift(args: argparse.Namespace) -> int:
     markdown = _markdown_options(args)
     stack = _load(args.dir, args)
     clients = _clients(args, stack.stack.region, read_only=True)
+    if args.accept:
+        if args.format != "text":
+            raise CliError("--accept prints a patch for people (and `git apply`): it has no --format")
+        for address in args.accept:  # a document address is checked before any AWS call
+            if address[:1].isupper() and stack.get(address) is None:
+                from reconciler.accept import unknown_address
+
+                raise CliError(unknown_address(stack, address))
     plan, snapshot = make_plan(stack, clients)
     if args.accept:
         return _accept(stack, snapshot, args.accept)
@@ -607,8 +617,10 @@ def _accept(stack: Any, snapshot: Any, addresses: list[str]) -> int:
         for key, git, live in found.tags:
             out(f"  {'~' if git is not None and live is not None else '+' if git is None else '-'} tags.{key}: "
                 f"{git!r} -> {live!r}".replace("None -> ", "").replace(" -> None", ""))
+        for note in found.notes:
+            out(f"  note: {note}")
         if found.patch:
-            out("\nPatch (apply with `git apply`):\n")
+            out("\nPatch (apply with `git apply` in this directory):\n")
             out(found.patch.rstrip("\n"))
         else:
             out("\nThe document as live has it (replace the document with it):\n")

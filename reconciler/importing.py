@@ -109,18 +109,25 @@ def importable_kinds() -> list[str]:
     return [k.name for k in registry().kinds if k.importer is not None]
 
 
-def import_one(ctx: ImportContext, kind: str, aws_name: str) -> list[ImportedDoc]:
-    """The documents of live `kind` resource `aws_name` (its own first, then the dependencies it brought)."""
+def check_kind(kind: str) -> Any:
+    """The SpecKind `kind` names; ImportRefused (with the importable kinds) when it cannot be imported."""
+    import difflib
+
     from reconciler.kinds import registry
 
     spec_kind = registry().get(kind)
     if spec_kind is None or spec_kind.importer is None:
         kinds = importable_kinds()
-        import difflib
-
         close = difflib.get_close_matches(kind, kinds, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ImportRefused(f"{kind!r} is not a kind that can be imported{hint}; kinds: {', '.join(kinds)}")
+    return spec_kind
+
+
+def import_one(ctx: ImportContext, kind: str, aws_name: str) -> list[ImportedDoc]:
+    """The documents of live `kind` resource `aws_name` (its own first, then the dependencies it brought)."""
+    spec_kind = check_kind(kind)
+    assert spec_kind.importer is not None
     before = set(ctx.imported)
     docs = spec_kind.importer(ctx, aws_name)
     for doc in docs:
@@ -130,10 +137,11 @@ def import_one(ctx: ImportContext, kind: str, aws_name: str) -> list[ImportedDoc
     return main + [d for d in new if d not in main]
 
 
-def import_all(ctx: ImportContext, patterns: Iterable[str], kinds: Iterable[str] | None = None
-               ) -> tuple[list[list[ImportedDoc]], list[ImportRefused]]:
+def import_all(ctx: ImportContext, patterns: Iterable[str], kinds: Iterable[str] | None = None, *,
+               adopting: bool = False) -> tuple[list[list[ImportedDoc]], list[ImportRefused]]:
     """Every live resource of the importable kinds whose name matches `patterns`, grouped per file, and what
-    was skipped (owned by a stack, or defined in the stack already) as one line each."""
+    was refused (owned by a stack, ...). A resource a document of the stack names already is left out, but
+    when `adopting` (it is then adopted as that document says)."""
     from reconciler.kinds import registry
 
     groups: list[list[ImportedDoc]] = []
@@ -150,7 +158,7 @@ def import_all(ctx: ImportContext, patterns: Iterable[str], kinds: Iterable[str]
             continue
         assert spec_kind.lister is not None
         for name in spec_kind.lister(ctx.clients):
-            if not matches(name, patterns) or ctx.reference(spec_kind.name, name) is not None:
+            if not matches(name, patterns) or (ctx.reference(spec_kind.name, name) is not None and not adopting):
                 continue
             try:
                 groups.append(import_one(ctx, spec_kind.name, name))
@@ -187,6 +195,7 @@ def check_adoption(stack: Any, clients: Any, docs: Iterable[ImportedDoc]) -> Ado
 
     docs = list(docs)
     owned = {address: doc.address for doc in docs for address in doc.owned}
+    stack = _only(stack, {d.address for d in docs})  # other documents (not adopted yet either) do not stand in the way
     try:
         plan, snapshot = make_plan(stack, clients, assume_owned=owned)
     except PlanError as exc:
@@ -207,6 +216,24 @@ def check_adoption(stack: Any, clients: Any, docs: Iterable[ImportedDoc]) -> Ado
                             "`reconciler plan` shows only tag changes for them, then run import --adopt again, or "
                             "apply the plan")
     return Adoption(plan, owned, {a: snapshot.live[a] for a in owned if a in snapshot.live})
+
+
+def _only(stack: Any, addresses: set[str]) -> Any:
+    """`stack` with only the documents at `addresses` and those they reference, transitively."""
+    import dataclasses
+
+    from reconciler.spec.references import find_references
+
+    keep, pending = set(), list(addresses)
+    while pending:
+        address = pending.pop()
+        doc = stack.get(address)
+        if doc is None or address in keep:
+            continue
+        keep.add(address)
+        pending.extend(r.target for r in find_references(doc.spec))
+    return dataclasses.replace(stack, docs=[d for d in stack.docs if d.address in keep],
+                               order=[a for a in stack.order if a in keep])
 
 
 def adopt(adoption: Adoption, clients: Any, account: str, stack_name: str, hooks: Any = None) -> int:

@@ -108,7 +108,8 @@ def _string(text: str, path: tuple[Any, ...], doc: Document, scope: Scope, diags
             failed = True
             return match.group(0)
         if isinstance(value, (dict, list)) or value is None:
-            diags.error(f"'{match.group(0)}' is {'null' if value is None else type(value).__name__}: inside a "
+            what = "null" if value is None else "a list" if isinstance(value, list) else "a mapping"
+            diags.error(f"'{match.group(0)}' is {what}: inside a "
                         "longer string a variable must be a string, number or boolean (use it as the whole value "
                         "to keep its type)", doc.pos(path))
             failed = True

@@ -4,9 +4,11 @@ stacks that apply side by side in one account, and each is planned, drifted and 
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import boto3
+import pytest
 
 from reconciler import tags as tagmod
 from tests.integration.conftest import REPO, Cli
@@ -61,3 +63,31 @@ def test_environment_mistakes_are_one_line_errors(cli: Cli, tmp_path: Path) -> N
     mixed = cli("apply", saved, "--env", "staging")
     assert mixed.code == 1 and "is a plan of stack 'churn-prod', not of environment 'staging'" in mixed.err
     assert "Traceback" not in missing.text + wrong.text + mixed.text
+
+
+def test_accepting_a_change_to_one_environment_edits_its_variable(cli: Cli, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = Path("environments")
+    shutil.copytree(EXAMPLE, root)
+    assert cli("apply", root, "--env", "prod", "--auto-approve").code == 0
+    boto3.client("application-autoscaling").register_scalable_target(
+        ServiceNamespace="sagemaker", ResourceId="endpoint/prod-churn/variant/main",
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount", MinCapacity=2, MaxCapacity=9)
+    accepted = cli("drift", root, "--env", "prod", "--accept", "Endpoint/churn")
+    assert accepted.code == 2, accepted.text
+    assert "${var.max_capacity} is changed in Environment 'prod': only this environment" in accepted.out
+    assert "--- a/environments/stack.yaml" in accepted.out and "max_capacity: 9}" in accepted.out
+    patch = accepted.out.split("in this directory):\n")[1]
+    done = subprocess.run(["git", "apply", "-"], input=patch, text=True, capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert cli("plan", root, "--env", "prod", "--detailed-exitcode").code in (0, 2)
+    assert "RegisterScalableTarget" not in cli("plan", root, "--env", "prod").out
+
+    boto3.client("cloudwatch").put_metric_alarm(
+        AlarmName="prod-churn-5xx", Namespace="AWS/SageMaker", MetricName="Invocation5XXErrors",
+        Dimensions=[{"Name": "EndpointName", "Value": "prod-churn"}, {"Name": "VariantName", "Value": "main"}],
+        Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=50.0, ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="notBreaching")
+    shared = cli("drift", root, "--env", "prod", "--accept", "Alarm/churn-5xx")
+    assert shared.code == 2 and "Alarm/churn-5xx is shared by every environment of the stack" in shared.out

@@ -177,7 +177,7 @@ def test_a_change_by_hand_after_adoption_is_drift_and_accept_prints_the_patch(
     assert accepted.code == 2, accepted.text
     assert "~ spec.productionVariants[0].autoscaling.maxCapacity: 6 -> 9" in accepted.out
     assert "~ spec.evaluationPeriods: 1 -> 3" in accepted.out and "~ spec.threshold: 5 -> 10" in accepted.out
-    patches = [_diff_lines(p) for p in accepted.out.split("Patch (apply with `git apply`):\n")[1:]]
+    patches = [_diff_lines(p) for p in accepted.out.split("Patch (apply with `git apply` in this directory):\n")[1:]]
     assert len(patches) == 2 and cli("drift", root).code == 2  # only printed: nothing was written
     for patch in patches:
         done = subprocess.run(["git", "apply", "-"], input=patch, text=True, capture_output=True, check=False)
@@ -186,6 +186,9 @@ def test_a_change_by_hand_after_adoption_is_drift_and_accept_prints_the_patch(
     applied = cli("apply", root, "--auto-approve")  # git matches live now: only the records of the apply change
     assert applied.code == 0 and "RegisterScalableTarget" not in applied.out and "PutMetricAlarm" not in applied.out
     assert cli("plan", root, "--detailed-exitcode").code == 0
+    boto3.client("application-autoscaling").register_scalable_target(**SCALING, MinCapacity=2, MaxCapacity=6)
+    again = cli("drift", root)  # the accepted state was recorded: going back by hand is drift, not pending
+    assert again.code == 2 and "[drift] scalable-target/endpoint/fraud/variant/main" in again.out, again.text
 
 
 def _diff_lines(text: str) -> str:
@@ -230,3 +233,26 @@ def test_an_endpoint_serving_a_running_shadow_test_is_refused(cli: Cli, tmp_path
     refused = cli("import", "Endpoint", "churn", "--into", tmp_path / "stack")
     assert refused.code == 1 and "serves shadow test 'churn-shadow'" in refused.err, refused.text
     assert not (tmp_path / "stack").exists()
+
+
+def test_documents_written_first_are_adopted_later_one_by_one_or_all_at_once(cli: Cli, tmp_path: Path) -> None:
+    _by_hand()
+    root = tmp_path / "later"
+    assert cli("import", "--all", "--into", root).code == 0
+    written = sorted(p.name for p in root.iterdir())
+    one = cli("import", "Alarm", "churn-5xx", "--into", root, "--adopt")  # the endpoints not adopted yet do not block
+    assert one.code == 0 and "Adopted: 1 resource(s)" in one.out, one.text
+    rest = cli("import", "--all", "--into", root, "--adopt")
+    assert rest.code == 0 and "Adopted:" in rest.out, rest.text
+    assert sorted(p.name for p in root.iterdir()) == written  # adopted as written: no file rewritten or added
+    assert cli("plan", root, "--detailed-exitcode").code == 0
+
+
+def test_a_wrong_kind_or_document_address_is_refused_before_any_aws_call(cli: Cli, tmp_path: Path) -> None:
+    dead = "http://127.0.0.1:9"  # nothing listens there: any AWS call would fail with a connection error
+    kind = cli("import", "Endpoints", "churn", "--endpoint-url", dead)
+    assert kind.code == 1 and "'Endpoints' is not a kind that can be imported (did you mean 'Endpoint'?)" in kind.err
+    address = cli("drift", cli.root, "--accept", "Endpoint/chrun", "--endpoint-url", dead)
+    assert address.code == 1 and "(did you mean 'Endpoint/churn'?)" in address.err, address.text
+    formatted = cli("drift", cli.root, "--accept", "Endpoint/churn", "--format", "json", "--endpoint-url", dead)
+    assert formatted.code == 1 and "--accept prints a patch" in formatted.err, formatted.text

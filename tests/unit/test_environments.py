@@ -136,7 +136,7 @@ def test_variables_inside_longer_strings_are_text(tmp_path: Path, text: str, exp
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("s3://b/${var.items}", "'${var.items}' is list: inside a longer string a variable must be a string, number or "
+    ("s3://b/${var.items}", "'${var.items}' is a list: inside a longer string a variable must be a string, number or "
                             "boolean"),
     ("${env.prefix}", "'${env.prefix}' is not known (did you mean 'env.namePrefix'?)"),
     ("${var.1x}", "'${var.1x}' is not a variable name"),

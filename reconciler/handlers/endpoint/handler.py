@@ -24,7 +24,7 @@ from reconciler.diff.policy import prune_empty
 from reconciler.errors import ApplyError
 from reconciler.frozen import thaw
 from reconciler.handlers import autoscaling as aas
-from reconciler.handlers.base import Assessment, ExecContext, Handler, PlanContext, Planned, View
+from reconciler.handlers.base import APPLIED_STATE, Assessment, ExecContext, Handler, PlanContext, Planned, View
 from reconciler.handlers.endpoint import checks
 from reconciler.handlers.endpoint.rollout import (
     CREATE_TIMEOUT,
@@ -304,11 +304,18 @@ class EndpointHandler(Handler):
             reason += "; tags change"
         return Planned(reason, state_steps + tag_steps)
 
+    def _bookkeeping(self, ctx: PlanContext, desired: Desired, live: Live) -> str | None:
+        """APPLIED_STATE when the ownership tags or the `reconciler:scaling` record need writing, else None."""
+        if self.tag_steps(ctx, desired, live, also=self._scaling_record(ctx, desired, live) or None):
+            return APPLIED_STATE
+        return None
+
     def _scaling_record(self, ctx: PlanContext, desired: Desired, live: Live) -> dict[str, str]:
-        """The `reconciler:scaling` tag to write on an endpoint that has none while its live autoscaling is what
-        the spec wants (one adopted with its autoscaling), so a later change by hand is drift; else {}."""
+        """The `reconciler:scaling` tag to write on an endpoint whose record is missing or older while its live
+        autoscaling is what the spec wants (adopted with its autoscaling, or a change by hand accepted into git),
+        so a later change by hand is drift; else {}."""
         wanted = desired.extra.get("scaling_hash")
-        if aas.SCALING_TAG in live.tags or not desired.extra.get("autoscaled") or not wanted:
+        if live.tags.get(aas.SCALING_TAG) == wanted or not desired.extra.get("autoscaled") or not wanted:
             return {}
         return {aas.SCALING_TAG: str(wanted)} if live_scaling_hash(ctx, desired.address.name) == wanted else {}
 
