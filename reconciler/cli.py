@@ -936,6 +936,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-scale", type=float, default=3000.0, help="sandbox clock speed-up (default 3000)")
     p.add_argument("--html", metavar="DIR", help="also write each plan the demo shows as an HTML page into DIR")
     p.set_defaults(func=cmd_demo)
+    import reconciler.commands
+
+    reconciler.commands.register_all(sub, sys.modules[__name__])
     for name, sub_parser in sub.choices.items():
         if name in EXAMPLES:
             sub_parser.epilog = "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[name])
