@@ -14,6 +14,7 @@ from reconciler.spec.kind import SpecKind
 from reconciler.spec.loader import Document
 from reconciler.spec.naming import HYPHENATED, NameRule
 from reconciler.spec.validate import check_tags
+from reconciler.sync_windows import WindowError, parse_window
 
 REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
 ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
@@ -59,6 +60,29 @@ SPEC_SCHEMA: Mapping[str, Any] = MappingProxyType(
                 "items": {"type": "string", "minLength": 1, "maxLength": 128},
                 "uniqueItems": True,
             },
+            "syncWindows": {
+                "type": "array",
+                "description": (
+                    "When `reconciler watch --self-heal` may apply (Argo CD's sync windows): deny wins; with allow "
+                    "windows, only while one is open; with none, always."
+                ),
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "kind": {"type": "string", "enum": ["allow", "deny"],
+                                 "description": "allow: self-heal may apply while open; deny: it may not."},
+                        "schedule": {"type": "string", "minLength": 1,
+                                     "description": "Cron, 5 fields (minute hour day-of-month month day-of-week): "
+                                                    "'0 22 * * MON-FRI'."},
+                        "duration": {"type": "string", "minLength": 1,
+                                     "description": "How long each opening lasts: 1h, 30m, 1h30m, 2d."},
+                        "timezone": {"type": "string", "minLength": 1,
+                                     "description": "IANA time zone the schedule is read in (default UTC)."},
+                    },
+                    "required": ["kind", "schedule", "duration"],
+                    "additionalProperties": False,
+                },
+            },
             "lock": {
                 "type": "object",
                 "description": (
@@ -81,6 +105,16 @@ SPEC_SCHEMA: Mapping[str, Any] = MappingProxyType(
 )
 
 
+def check_sync_windows(doc: Document, windows: Any, diags: Diagnostics) -> None:
+    """Each `syncWindows` entry's schedule, duration and timezone readable, or an error at its line."""
+    for index, item in enumerate(windows if isinstance(windows, list) else ()):
+        try:
+            parse_window(item)
+        except WindowError as exc:
+            path: tuple[Any, ...] = ("spec", "syncWindows", index)
+            diags.error(f"syncWindows[{index}]: {exc}", doc.pos((*path, exc.field) if exc.field else path))
+
+
 def settings(doc: Document, diags: Diagnostics) -> Stack | None:
     """The stack's settings from its (schema-valid) document."""
     data = doc.data
@@ -90,6 +124,7 @@ def settings(doc: Document, diags: Diagnostics) -> Stack | None:
         if str(prefix).lower().startswith("reconciler:") or "reconciler:".startswith(str(prefix).lower()):
             diags.error(f"ignoreTags {prefix!r} would hide the ownership tags (reconciler:...): ignore other "
                         "tools' tags only", doc.pos(("spec", "ignoreTags", index)))
+    check_sync_windows(doc, spec.get("syncWindows") or (), diags)
     return Stack(name=data["name"], region=spec.get("region"), account_id=spec.get("accountId"),
                  tags={str(k): str(v) for k, v in (spec.get("tags") or {}).items()},
                  prune=bool(spec.get("prune", False)), doc=doc, lock_table=(spec.get("lock") or {}).get("table"),
@@ -99,7 +134,7 @@ def settings(doc: Document, diags: Diagnostics) -> Stack | None:
 KIND = SpecKind(
     name="Stack",
     naming=NameRule(False, STACK_NAME_MAX, STACK_NAME, HYPHENATED),
-    description="Stack-wide settings: region, account guard, tags, prune, lock.",
+    description="Stack-wide settings: region, account guard, tags, prune, lock, sync windows.",
     spec_schema=SPEC_SCHEMA,
     owns_resources=False,
     settings=settings,
