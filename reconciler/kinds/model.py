@@ -62,29 +62,30 @@ def _container_extension(path: str, def_name: str) -> NestedExtension:
     )
 
 
+# `modelPackage: {group, version}`: a registry version, resolved when planning (``registry_version``)
+MODEL_PACKAGE: Mapping[str, Any] = MappingProxyType({
+    "type": "object",
+    "description": (
+        "Deploy a version from the model registry instead of containers: group (a "
+        "ModelPackageGroup's name) and version (a number, or latestApproved, the default)."
+    ),
+    "properties": {
+        "group": {"type": "string", "minLength": 1, "description": "The model package group."},
+        "version": {
+            "description": "latestApproved (resolved when planning, then pinned in the plan) or a version.",
+            "anyOf": [{"const": LATEST_APPROVED}, {"type": "integer", "minimum": 1},
+                      {"type": "string", "pattern": "^[1-9][0-9]*$"}],
+        },
+    },
+    "required": ["group"],
+    "additionalProperties": False,
+})
+
 SOURCE = KindSource(
     service="sagemaker",
     operation="CreateModel",
     omit=("ModelName", "Tags"),
-    extensions=(
-        ("modelPackage", MappingProxyType({
-            "type": "object",
-            "description": (
-                "Deploy a version from the model registry instead of containers: group (a "
-                "ModelPackageGroup's name) and version (a number, or latestApproved, the default)."
-            ),
-            "properties": {
-                "group": {"type": "string", "minLength": 1, "description": "The model package group."},
-                "version": {
-                    "description": "latestApproved (resolved when planning, then pinned in the plan) or a version.",
-                    "anyOf": [{"const": LATEST_APPROVED}, {"type": "integer", "minimum": 1},
-                              {"type": "string", "pattern": "^[1-9][0-9]*$"}],
-                },
-            },
-            "required": ["group"],
-            "additionalProperties": False,
-        })),
-    ),
+    extensions=(("modelPackage", MODEL_PACKAGE),),
     description=(
         "A SageMaker model: the CreateModel request in lowerCamelCase, without modelName "
         "(derived from the document name and a content hash) and tags (use the document's tags)."
@@ -139,13 +140,14 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
                     state_hash=state, adopt_key=doc.address)]
 
 
-def registry_version(ctx: ExpandContext, doc: SpecDoc, group: str, version: Any) -> str:
+def registry_version(ctx: ExpandContext, doc: SpecDoc, group: str, version: Any,
+                     path: tuple[Any, ...] = ("spec", "modelPackage")) -> str:
     """The ARN of the model package `version` (a number, or latestApproved) of `group`, read once per plan
-    and pinned in it; a plan error at the document when there is none (or it is not approved)."""
+    and pinned in it; a plan error at `path` of the document when there is none (or it is not approved)."""
     from reconciler.errors import PlanError
     from reconciler.handlers.sagemaker_common import read
 
-    where = f"{doc.doc.pos(('spec', 'modelPackage'))}: {doc.address}"
+    where = f"{doc.doc.pos(path)}: {doc.address}"
 
     def latest(clients: Any) -> dict[str, Any] | None:
         page = clients.sagemaker.list_model_packages(ModelPackageGroupName=group, ModelApprovalStatus="Approved",

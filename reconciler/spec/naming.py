@@ -32,6 +32,7 @@ class NameRule:
     name_pattern: re.Pattern[str]
     name_rule: str  # human wording of the characters the pattern allows
     name_ends: str = ALPHANUMERIC_ENDS  # human wording of what the pattern requires at both ends
+    name_max_why: str = ""  # why `name_max` is what it is, when the generic wording does not say it
 
     @property
     def name_help(self) -> str:

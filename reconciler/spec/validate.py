@@ -265,6 +265,8 @@ def _check_name(doc: Document, registry: Registry, kind: str, name: str, diags: 
     if len(full) > info.name_max:
         extra = (" (63 minus room for the '-<hash>' suffix of the resources it names)"
                  if info.content_addressed else "")
+        if info.name_max_why:
+            extra = f" ({info.name_max_why})"
         what = f"'{name}'" if not prefix else \
             f"'{name}' with the namePrefix '{prefix}' of environment {env.name if env else ''!r} ('{full}')"
         diags.error(f"{kind} name {what} is {len(full)} characters long; the limit is {info.name_max}{extra}",
