@@ -170,6 +170,9 @@ def cmd_watch(args: argparse.Namespace, cli: Any) -> int:
         except OSError as exc:
             raise cli.CliError(f"cannot serve metrics on {args.metrics_host}:{args.metrics_port}: "
                                f"{exc.strerror or exc}") from None
+        if args.metrics_host not in ("127.0.0.1", "localhost", "::1"):
+            cli.err(f"warning: the metrics listen on {args.metrics_host}: reachable beyond this host (they name every "
+                    "resource of the stack)")
     stop = threading.Event()
     received: list[str] = []
 
