@@ -1,0 +1,1 @@
+"""Integrations of reconciler with other systems, each in its own package (kubeflow/)."""
