@@ -311,6 +311,7 @@ def test_committed_schemas_are_up_to_date() -> None:
         "modelpackagegroup.schema.json",
         "monitoringschedule.schema.json",
         "pipeline.schema.json",
+        "recommendationjob.schema.json",
         "schemaregistry.schema.json",
         "shadowtest.schema.json",
         "stack.schema.json",
@@ -1294,7 +1295,7 @@ def _required_shadow() -> dict[str, Any]:
 
 def test_schema_kinds_are_the_spec_kinds() -> None:
     resource_kinds = ("Model", "Endpoint", "Alarm", "ShadowTest", "EventBus", "EventRule", "ModelPackageGroup",
-                      "MonitoringSchedule", "Pipeline", "SchemaRegistry")
+                      "MonitoringSchedule", "Pipeline", "RecommendationJob", "SchemaRegistry")
     assert KINDS == tuple(REGISTRY.names) == ("Stack", "Environment", *resource_kinds)
     assert REGISTRY.resource_kinds == resource_kinds
     assert {name for name, _ in REGISTRY.sources()} == set(REGISTRY.resource_kinds)
