@@ -183,6 +183,7 @@ def test_the_deployment_runs_watch_with_the_documented_flags() -> None:
         assert parsed["self_heal"] is True
         assert int(parsed["metrics_port"]) == METRICS_PORT
         assert parsed["metrics_host"] == "0.0.0.0"
+        assert float(parsed["interval"]) == 300
         assert configmap_data()["STACK_DIR"] in parsed.values()
     positionals, options = parse_options(args[1:], WATCH_VALUE_OPTIONS, WATCH_SWITCHES)
     assert positionals == [configmap_data()["STACK_DIR"]]

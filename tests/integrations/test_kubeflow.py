@@ -241,6 +241,7 @@ def launcher(sandbox: Any, compiled: dict[str, Any], tmp_path: Path) -> Launcher
     control.reset(sandbox.url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(sandbox.client_env(), RECONCILER_POLL_INTERVAL="0.02", NO_COLOR="1")
+    env["PYTHONPATH"] = str(REPO)  # `python -m reconciler` is this checkout's, as the image's is its own
     return Launcher(compiled["deploymentSpec"]["executors"]["exec-reconcile"]["container"], tmp_path, env)
 
 
