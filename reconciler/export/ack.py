@@ -102,6 +102,7 @@ NOT_EXPRESSIBLE: Mapping[str, str] = {
     "scheduled-action": "the ACK Application Auto Scaling controller has no ScheduledAction resource; the "
                         "schedule's capacity changes do not happen",
     "schema-registry": "ACK has no EventBridge Schemas controller (registries, schemas, discoverers)",
+    "inference-recommendations-job": "ACK has no resource for SageMaker Inference Recommender jobs",
 }
 
 RETAINED = ("ACK updates endpoints with RetainAllVariantProperties=true and has no weight-only update "

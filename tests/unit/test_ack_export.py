@@ -87,6 +87,13 @@ def test_every_kind_the_export_writes_has_its_crd_and_every_crd_a_kind() -> None
     assert {k.group for k in ack.KINDS.values()} == {ack.SAGEMAKER, ack.AUTOSCALING, ack.CLOUDWATCH, ack.EVENTBRIDGE}
 
 
+def test_every_resource_type_is_exported_or_says_why_not() -> None:
+    from reconciler.handlers.registry import handlers
+
+    assert set(handlers()) == set(ack.KINDS) | set(ack.NOT_EXPRESSIBLE)
+    assert not set(ack.KINDS) & set(ack.NOT_EXPRESSIBLE)
+
+
 def test_the_schema_conversion_drops_kubernetes_keys_and_makes_nullable_and_unknown_fields_explicit() -> None:
     schema = json_schema({"type": "object", "x-kubernetes-validations": [{"rule": "x"}], "properties": {
         "a": {"type": "string", "nullable": True}, "b": {"x-kubernetes-int-or-string": True},
