@@ -188,3 +188,79 @@ def _live_variants(view: Any, endpoint: Address) -> dict[str, Mapping[str, Any]]
 
 def _plain(value: Any) -> dict[str, Any]:
     return thaw(value) if value is not None else {}
+
+
+# --- what `reconciler recommendations` shows ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """One job of a document: its status and what it found (rows cheapest first)."""
+
+    name: str
+    status: str | None  # None: not created yet
+    job_type: str | None
+    current: bool  # the job the document names now (the others are its history)
+    created: str | None = None
+    completed: str | None = None
+    failure: str | None = None
+    limit: tuple[str, int] | None = None
+    percentile: str = DEFAULT_PERCENTILE
+    rows: tuple[Recommendation, ...] = ()
+
+    @property
+    def best(self) -> Recommendation | None:
+        """The cheapest instance type within the job's latency limit."""
+        return cheapest_within(list(self.rows), self.limit)
+
+    def to_json(self) -> dict[str, Any]:
+        best = self.best
+        return {"job": self.name, "status": self.status, "jobType": self.job_type, "current": self.current,
+                "creationTime": self.created, "completionTime": self.completed, "failureReason": self.failure,
+                "latencyLimit": {"percentile": self.limit[0], "valueInMilliseconds": self.limit[1]}
+                if self.limit else None, "percentile": self.percentile,
+                "cheapestWithinLimit": best.instance_type if best else None,
+                "recommendations": [r.to_json() for r in self.rows]}
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """A RecommendationJob document: its jobs (the current one first, then its history, newest first) and
+    the endpoint variants serving the model it benchmarks."""
+
+    spec: str
+    jobs: tuple[JobResult, ...]
+    serving: tuple[Serving, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"spec": self.spec, "jobs": [j.to_json() for j in self.jobs],
+                "serving": [s.to_json() for s in self.serving]}
+
+
+def _when(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(value, "strftime") else str(value)
+
+
+def job_result(name: str, data: Mapping[str, Any] | None, current: bool) -> JobResult:
+    """A job as `reconciler recommendations` shows it (`data`: its describe output; None: not created)."""
+    if data is None:
+        return JobResult(name, None, None, current)
+    return JobResult(name, data.get("Status"), data.get("JobType"), current, _when(data.get("CreationTime")),
+                     _when(data.get("CompletionTime")), data.get("FailureReason"), latency_limit(data),
+                     percentile(data), tuple(recommendations(data)))
+
+
+def results(view: Any, job_type: str) -> list[DocumentResult]:
+    """Every document's jobs (resources of `job_type`) in the view, in the stack's order, with the endpoint
+    variants serving the model each benchmarks (their live instance types read through the view)."""
+    found: list[DocumentResult] = []
+    for d in (d for d in view.desired.values() if d.address.type == job_type):
+        live = view.live.get(d.address)
+        current = job_result(d.address.name, view.describe(live).data if live is not None else None, True)
+        others = [lv for a, lv in view.live.items() if a.type == job_type and a != d.address and lv.spec == d.spec]
+        history = sorted((job_result(lv.address.name, view.describe(lv).data, False) for lv in others),
+                         key=lambda j: j.created or "", reverse=True)
+        found.append(DocumentResult(str(d.spec), (current, *history), tuple(serving(view, _plain(d.request)))))
+    return found
