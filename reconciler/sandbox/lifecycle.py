@@ -48,6 +48,7 @@ class OperationKind(str, enum.Enum):
     WEIGHTS = "weights"
     DELETE = "delete"
     EXPERIMENT = "experiment"
+    RECOMMENDATION = "recommendation"
 
 
 @dataclass(frozen=True)

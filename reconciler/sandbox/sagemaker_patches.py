@@ -26,6 +26,9 @@ exactly because of this). What changes, and why:
   versioned definitions, executions whose steps run on the clock, RegisterModel steps making
   model package versions, group deletion and policies, tags (AddTags/ListTags/DeleteTags and
   GetResources find groups by ARN; pipelines stay moto's ``FakePipeline`` for them).
+- Inference Recommender exists (``recommender``, ``recommender_metrics``, ``recommender_api``):
+  recommendation jobs on the clock with their transient endpoints and synthetic results, tags
+  included (found by ARN, and by GetResources).
 - moto's SageMaker timestamps use the sandbox clock.
 - EventBridge delivers to every target without a 500 (``event_delivery``), a PutPermission ``Policy``
   replaces the bus's policy and TestEventPattern answers (``events_patches``), SageMaker emits its
@@ -68,6 +71,8 @@ from reconciler.sandbox import (
     monitoring_model,
     pipeline_api,
     pipelines,
+    recommender,
+    recommender_api,
     registry,
     registry_model,
     sagemaker_events,
@@ -99,6 +104,7 @@ def install() -> None:
         experiment_api.install()
         monitoring_api.install()
         pipeline_api.install()
+        recommender_api.install()
         tagging.install()
         event_delivery.install()
         events_patches.install()
@@ -268,6 +274,7 @@ def get_resource_from_arn(backend: SageMakerModelBackend, arn: str) -> Any:
             find_by_arn(backend, arn)
             or monitoring_model.find_by_arn(backend, arn)
             or registry_model.find_by_arn(backend, arn)
+            or recommender.find_by_arn(backend, arn)
         )
     if resource is None:
         raise ValidationError(f'Could not find resource "{arn}".')

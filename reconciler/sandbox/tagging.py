@@ -7,7 +7,8 @@ and moto lists them). ``install()`` extends moto's resource generator so `GetRes
 `sagemaker:inference-experiment`, `sagemaker:data-quality-job-definition`,
 `sagemaker:model-quality-job-definition`, `sagemaker:model-bias-job-definition`,
 `sagemaker:model-explainability-job-definition`, `sagemaker:monitoring-schedule`,
-`sagemaker:model-package-group` or `sagemaker:model-package` (or
+`sagemaker:model-package-group`, `sagemaker:model-package` or
+`sagemaker:inference-recommendations-job` (or
 `sagemaker`, or no type filter) returns those that are tagged, honouring tag filters like
 moto does.
 
@@ -32,7 +33,7 @@ from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 from moto.sagemaker.models import sagemaker_backends
 
-from reconciler.sandbox import monitoring_model, registry_model, schemas_model
+from reconciler.sandbox import monitoring_model, recommender, registry_model, schemas_model
 from reconciler.sandbox.experiment_model import experiments_of
 
 EXPERIMENT_TYPE = "sagemaker:inference-experiment"
@@ -65,7 +66,8 @@ def install() -> None:
             for experiment in experiments_of(backend).values():
                 if experiment.tags and _matches(experiment.tags, tag_filters):
                     yield {"ResourceARN": experiment.arn, "Tags": list(experiment.tags)}
-        for resource_type, arn, tags in [*monitoring_model.tagged(backend), *registry_model.tagged(backend)]:
+        tagged = [*monitoring_model.tagged(backend), *registry_model.tagged(backend), *recommender.tagged(backend)]
+        for resource_type, arn, tags in tagged:
             if wanted(resource_type) and _matches(tags, tag_filters):
                 yield {"ResourceARN": arn, "Tags": tags}
         account = getattr(self, "account_id", DEFAULT_ACCOUNT_ID)
