@@ -37,6 +37,9 @@ Control routes (all JSON):
 - ``POST /_sandbox/model-packages/approve {"group": "...", "version": N}`` or ``{"arn": "..."}``, with
   ``"status"`` (Approved by default, Rejected, PendingManualApproval) and ``"description"``: set a
   model package version's approval as a reviewer would.
+- ``POST /_sandbox/recommendation-jobs/<name>/fail {"reason": "..."}``: that Inference Recommender job
+  fails now (PENDING or IN_PROGRESS), or, not created yet, fails when it is;
+  ``POST /_sandbox/recommendation-jobs/fail-next {"reason": "..."}``: the next job created fails.
 - ``GET /_sandbox/calls`` (counts, and whether a response is held); ``POST /_sandbox/calls
   {"hold_after_mutating": N}`` holds the response to the N-th mutating call from now (its effect
   happens; the connection is dropped once released), ``{"release": true}`` releases it.
@@ -65,13 +68,14 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
-from reconciler.sandbox import event_delivery, faults, sagemaker_patches, schemas_api
+from reconciler.sandbox import event_delivery, faults, recommender, sagemaker_patches, schemas_api
 from reconciler.sandbox.clock import validate_time_scale
 from reconciler.sandbox.control import (
     APPROVAL_STATUSES,
     DEFAULT_FAILURE_REASON,
     DEFAULT_MONITORING_FAILURE,
     DEFAULT_PIPELINE_FAILURE,
+    DEFAULT_RECOMMENDATION_FAILURE,
     DEFAULT_ROLLBACK_FAILURE,
     MONITORING_END_STATUSES,
 )
@@ -199,6 +203,9 @@ class SandboxApp:
         if len(parts) == 3 and parts[0] == "pipelines" and parts[2] in ("fail-next-execution", "next-condition"):
             _require_method(request, "POST")
             return self._pipeline_action(parts[1], parts[2], _json_body(request))
+        if parts[:1] == ["recommendation-jobs"] and (parts[1:] == ["fail-next"] or parts[2:] == ["fail"]):
+            _require_method(request, "POST")
+            return self._fail_recommendation_job(parts[1] if len(parts) == 3 else None, _json_body(request))
         if parts == ["model-packages", "approve"]:
             _require_method(request, "POST")
             return self._approve(_json_body(request))
@@ -300,6 +307,15 @@ class SandboxApp:
             if not isinstance(outcome, bool):
                 raise ControlError(400, '"outcome" must be true (IfSteps run) or false (ElseSteps run)')
             return sagemaker_patches.choose_pipeline_condition(self._region, pipeline, step, outcome)
+        except ValueError as error:
+            raise ControlError(400, str(error)) from None
+
+    def _fail_recommendation_job(self, job: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        reason = body.get("reason", DEFAULT_RECOMMENDATION_FAILURE)
+        if not isinstance(reason, str) or not reason:
+            raise ControlError(400, '"reason" must be a non-empty string')
+        try:
+            return recommender.fail_job(self._region, job, reason)
         except ValueError as error:
             raise ControlError(400, str(error)) from None
 

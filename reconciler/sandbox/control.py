@@ -6,8 +6,9 @@ scale a variant (instances or serverless provisioned concurrency) as Application
 Auto Scaling would, decide how the next Model Monitor execution of a schedule ends
 (and start it now), make the next execution of a pipeline fail at a step or choose
 its Condition steps' outcomes, approve (or reject) a model package version as a
-reviewer would, see what EventBridge delivered (and the events put on its buses),
-or make AWS unreliable (seeded faults) and watch the calls made.
+reviewer would, make an Inference Recommender job fail, see what EventBridge
+delivered (and the events put on its buses), or make AWS unreliable (seeded faults)
+and watch the calls made.
 Every helper returns the JSON answer as a dict and raises ``SandboxControlError``
 (with the HTTP status) when the sandbox refuses.
 """
@@ -32,6 +33,7 @@ DEFAULT_MONITORING_FAILURE = "Monitoring job failed (failure injected by the san
 MONITORING_END_STATUSES = ("Completed", "CompletedWithViolations", "Failed")
 DEFAULT_PIPELINE_FAILURE = "Step failed (failure injected by the sandbox)."
 APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
+DEFAULT_RECOMMENDATION_FAILURE = "Inference recommendations job failed (failure injected by the sandbox)."
 
 
 class SandboxControlError(RuntimeError):
@@ -153,6 +155,18 @@ def approve_model_package(
     if description is not None:
         body["description"] = description
     return _call(url, "POST", "model-packages/approve", body)
+
+
+def fail_recommendation_job(
+    url: str, job_name: str | None = None, reason: str = DEFAULT_RECOMMENDATION_FAILURE
+) -> dict[str, Any]:
+    """Make Inference Recommender job ``job_name`` fail with FailureReason ``reason``: now if it is PENDING or
+    IN_PROGRESS (its transient endpoints go at once), or, when no job has that name yet, the job of that name once
+    created (it runs a few minutes, then fails). ``job_name=None`` arms the failure for the next job created. A job
+    that has ended is refused (400). The answer names the job, whether the failure is ``armed`` for later, and the
+    reason."""
+    route = "recommendation-jobs/fail-next" if job_name is None else f"recommendation-jobs/{_segment(job_name)}/fail"
+    return _call(url, "POST", route, {"reason": reason})
 
 
 def event_deliveries(url: str) -> dict[str, Any]:
