@@ -15,8 +15,8 @@ Renderers are pure: they take the `DocumentResult` values and return strings.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
-from decimal import Decimal
 
 from reconciler.handlers.inference_recommendations import DocumentResult, JobResult, Recommendation, Serving
 
@@ -37,12 +37,13 @@ def render_recommendations(results: Sequence[DocumentResult], fmt: str, stack: s
 # --- cells ---------------------------------------------------------------------------------------
 
 
-def _money(value: float | None, digits: int = 3) -> str:
+def _money(value: float | None) -> str:
+    """Three decimals, or three significant digits for smaller amounts (0.00000420, not 4.2e-06)."""
     if value is None:
         return "-"
-    if value >= 0.001 or value == 0:
-        return f"{value:.{digits}f}"
-    return format(Decimal(f"{value:.3g}"), "f")  # 0.00000213, not 2.13e-06
+    if value >= 0.001 or value <= 0:
+        return f"{value:.3f}"
+    return f"{value:.{2 - math.floor(math.log10(value))}f}"
 
 
 def _number(value: int | None) -> str:

@@ -66,8 +66,8 @@ def test_text_is_an_aligned_table_sorted_by_cost_with_the_live_instance_types_ma
     header, cheapest, large, xlarge, serverless = lines[2:7]
     assert header.split() == ["configuration", "$/hour", "$/inference", "P95", "latency", "ms", "max",
                               "invocations/min", "initial", "instances", "live"]
-    assert cheapest.split() == ["*", "ml.c5.large", "0.119", "0.000002", "80", "1,200", "1"]
-    assert large.split()[:5] == ["ml.m5.large", "0.134", "0.000002", "120", "(over)"]
+    assert cheapest.split() == ["*", "ml.c5.large", "0.119", "0.00000200", "80", "1,200", "1"]
+    assert large.split()[:5] == ["ml.m5.large", "0.134", "0.00000200", "120", "(over)"]
     assert large.endswith("Endpoint/churn variant b") and xlarge.endswith("Endpoint/churn variant a")
     assert serverless.split()[:7] == ["serverless", "2048", "MB,", "concurrency", "5", "-", "0.0000213"]
     assert "\x1b" not in text  # plain: no colour codes
@@ -91,7 +91,7 @@ def test_markdown_is_a_table_per_job_for_a_pr_comment(tmp_path: Path) -> None:
     assert text.startswith("## Inference Recommender results for `demo`\n\n### `RecommendationJob/churn-recs`\n")
     assert "|   | configuration | $/hour | $/inference | P95 latency ms | max invocations/min | initial instances " \
            "| live |" in text
-    assert "| * | `ml.c5.large` | 0.119 | 0.000002 | 80 | 1,200 | 1 |  |" in text
+    assert "| * | `ml.c5.large` | 0.119 | 0.00000200 | 80 | 1,200 | 1 |  |" in text
     assert "| **Endpoint/churn variant a** |" in text
     assert "\\* the cheapest instance type within the job's P95 latency limit of 100 ms" in text
     assert "- Endpoint/churn variant a runs ml.m5.xlarge today (its spec: ml.m5.xlarge)" in text
