@@ -104,3 +104,27 @@ def shadow_cli(full_cli: Cli) -> Cli:
     """The whole example stack with its shadow test."""
     shutil.copy(REPO / "specs" / "shadow-test.yaml", full_cli.root / "shadow-test.yaml")
     return full_cli
+
+
+RECOMMENDATION_JOB = """\
+apiVersion: reconciler/v1
+kind: RecommendationJob
+name: churn-recs
+spec:
+  jobType: Default
+  roleArn: arn:aws:iam::123456789012:role/InferenceRecommender
+  jobDescription: instance types for the churn champion
+  inputConfig:
+    modelName: ${Model.churn-xgb.name}
+    containerConfig:
+      supportedInstanceTypes: [ml.m5.large, ml.m5.xlarge, ml.c5.large, ml.c5.xlarge]
+  stoppingConditions:
+    modelLatencyThresholds: [{percentile: P95, valueInMilliseconds: 100}]
+"""
+
+
+@pytest.fixture()
+def recommend_cli(cli: Cli) -> Cli:
+    """The A/B churn endpoint with a RecommendationJob (recommendations.yaml) benchmarking its champion's model."""
+    (cli.root / "recommendations.yaml").write_text(RECOMMENDATION_JOB)
+    return cli
