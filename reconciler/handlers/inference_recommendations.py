@@ -264,3 +264,21 @@ def results(view: Any, job_type: str) -> list[DocumentResult]:
                          key=lambda j: j.created or "", reverse=True)
         found.append(DocumentResult(str(d.spec), (current, *history), tuple(serving(view, _plain(d.request)))))
     return found
+
+
+# --- what a running job deploys ------------------------------------------------------------------
+
+ACTIVE = ("PENDING", "IN_PROGRESS", "STOPPING")  # jobs whose benchmark resources may still exist
+NAME_PREFIX = 40  # characters of the job name SageMaker names a job's benchmark resources after
+
+
+def benchmark_prefixes(clients: Any) -> tuple[str, ...]:
+    """The name prefixes of the models, endpoint configs and endpoints SageMaker deploys for the account's
+    jobs that are still running (read-only, one listing per active status): `import --all` leaves them out,
+    since they are SageMaker's and go when their job ends; () when no job runs."""
+    found: list[str] = []
+    paginator = clients.sagemaker.get_paginator("list_inference_recommendations_jobs")
+    for status in ACTIVE:
+        for page in paginator.paginate(StatusEquals=status):
+            found += [str(j["JobName"])[:NAME_PREFIX] for j in page.get("InferenceRecommendationsJobs", [])]
+    return tuple(sorted(set(found)))

@@ -245,9 +245,12 @@ def import_model(ctx: Any, name: str) -> list[Any]:
 
 
 def list_models(clients: Any) -> list[str]:
-    """Every model of the account and region."""
+    """Every model of the account and region, but those a running Inference Recommender job deployed."""
+    from reconciler.handlers.inference_recommendations import benchmark_prefixes
+
+    skip = benchmark_prefixes(clients)
     pages = clients.sagemaker.get_paginator("list_models").paginate()
-    return [m["ModelName"] for page in pages for m in page.get("Models", [])]
+    return [m["ModelName"] for page in pages for m in page.get("Models", []) if not m["ModelName"].startswith(skip)]
 
 
 KIND = SpecKind(

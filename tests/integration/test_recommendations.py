@@ -119,6 +119,9 @@ def test_a_spec_changed_while_the_job_runs_stops_it_keeps_it_and_starts_a_new_on
     assert drift.code == 0, drift.text
     assert not any(name in drift.out for name in benchmark)
     assert f"{SPEC}: recommendation job {old} (Default) is IN_PROGRESS" in cli("plan", cli.root).out
+    imported = cli("import", "--all")  # what the job deployed is SageMaker's, not a document to write
+    assert imported.code == 0, imported.text
+    assert imported.out == "Nothing to import.\n" and old[:40] not in imported.err
 
     edit(cli.root / FILE, DESCRIPTION, "jobDescription: the champion, again")
     plan = _plan(cli)

@@ -150,3 +150,23 @@ def test_find_reads_the_job_and_its_tags_and_is_none_when_sagemaker_has_no_such_
                                         "tags": {"team": "ml"}}
     assert HANDLER.find(stubs.reader, "gone") is None
     stubs.verify()
+
+
+def test_benchmark_prefixes_are_the_first_40_characters_of_the_jobs_still_running(stubs: Stubs) -> None:
+    from reconciler.handlers.inference_recommendations import benchmark_prefixes
+
+    long_name = "a-very-long-recommendation-job-name-that-runs-1a2b3c4d"
+
+    def listed(*names: str) -> dict[str, object]:
+        return {"InferenceRecommendationsJobs": [{
+            "JobName": n, "JobDescription": "", "JobType": "Default", "JobArn": arn(JOB_TYPE, n),
+            "Status": "IN_PROGRESS", "CreationTime": "2026-11-01T10:00:00Z", "RoleArn": "arn:aws:iam::1:role/r",
+            "LastModifiedTime": "2026-11-01T10:00:00Z"} for n in names]}
+
+    stubs.sm.add_response("list_inference_recommendations_jobs", listed("churn-recs-1a2b3c4d"),
+                          {"StatusEquals": "PENDING"})
+    stubs.sm.add_response("list_inference_recommendations_jobs", listed(long_name), {"StatusEquals": "IN_PROGRESS"})
+    stubs.sm.add_response("list_inference_recommendations_jobs", listed(), {"StatusEquals": "STOPPING"})
+    stubs.activate()
+    assert benchmark_prefixes(stubs.reader) == (long_name[:40], "churn-recs-1a2b3c4d")
+    stubs.verify()

@@ -144,6 +144,10 @@ def _without_key(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_endpoints(clients: Any) -> list[str]:
-    """Every endpoint of the account and region."""
+    """Every endpoint of the account and region, but those a running Inference Recommender job deployed."""
+    from reconciler.handlers.inference_recommendations import benchmark_prefixes
+
+    skip = benchmark_prefixes(clients)
     pages = clients.sagemaker.get_paginator("list_endpoints").paginate()
-    return [e["EndpointName"] for page in pages for e in page.get("Endpoints", [])]
+    return [e["EndpointName"] for page in pages for e in page.get("Endpoints", [])
+            if not e["EndpointName"].startswith(skip)]

@@ -12,20 +12,20 @@ characters, so the whole job name, `-<hash>` included, fits in those 40: the res
 document (the one running and the one that replaces it) never share a prefix, and each prefix names its job.
 """
 
+from reconciler.handlers.inference_recommendations import NAME_PREFIX
 from reconciler.kinds.recommendation_job.checks import check
 from reconciler.kinds.recommendation_job.expand import expand
 from reconciler.kinds.recommendation_job.schema import SOURCE
 from reconciler.spec.kind import SpecKind
 from reconciler.spec.naming import HASH_LEN, HYPHENATED, SAGEMAKER_NAME, NameRule
 
-TRANSIENT_PREFIX = 40  # characters of the job name SageMaker keeps in the names of what a job deploys
-NAME_MAX = TRANSIENT_PREFIX - HASH_LEN - 1
+NAME_MAX = NAME_PREFIX - HASH_LEN - 1  # the whole job name, `-<hash>` included, within NAME_PREFIX
 
 KIND = SpecKind(
     name="RecommendationJob",
     naming=NameRule(True, NAME_MAX, SAGEMAKER_NAME, HYPHENATED, name_max_why=(
         f"the job is named <name>-<hash>, and SageMaker names what a job deploys after its first "
-        f"{TRANSIENT_PREFIX} characters: the hash must be among them")),
+        f"{NAME_PREFIX} characters: the hash must be among them")),
     description="An Inference Recommender job (immutable, content-addressed; earlier jobs kept as history).",
     source=SOURCE,
     check=check,
