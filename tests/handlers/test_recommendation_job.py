@@ -272,7 +272,8 @@ def test_an_endpoint_already_on_the_cheapest_recommended_instance_is_not_noted(t
 
 def test_the_latest_completed_job_of_the_history_speaks_while_the_new_one_is_to_be_created(tmp_path: Path) -> None:
     root, others, d = _serving_stack(tmp_path)
-    old = dataclasses.replace(d, address=Address(JOB_TYPE, "churn-recs-0000aaaa"))
+    old = dataclasses.replace(d, address=Address(JOB_TYPE, "churn-recs-0000aaaa"),  # an earlier spec's job
+                              request={**thaw(d.request), "JobDescription": "earlier"})
     recorded = Recorded()
     record_stack(recorded, others, [(old, _results(old))])
     absent_job(recorded, d)

@@ -216,3 +216,13 @@ def test_the_cheapest_within_the_latency_limit_is_an_instance_type_that_meets_it
     assert cheapest_within(rows, ("P95", 10)) is None
     assert percentile(_data(limit=50, pct="P99")) == "P99" and percentile(_data(limit=None)) == "P95"
     assert recommendations(None) == [] and latency_limit(None) is None
+
+
+def test_the_apply_policy_covers_every_job_of_the_document_so_superseded_ones_can_be_stopped(tmp_path: Path) -> None:
+    from reconciler.iam_policy import policy_for
+
+    policy = policy_for(load_stack(_valid(tmp_path, "churn-recs")), account=ACCOUNT)
+    [write] = [s for s in policy["Statement"] if s["Sid"] == "InferenceRecommendationsJobWrite"]
+    assert write["Resource"] == [f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:inference-recommendations-job/churn-recs-*"]
+    assert sorted(write["Action"]) == ["sagemaker:AddTags", "sagemaker:CreateInferenceRecommendationsJob",
+                                       "sagemaker:DeleteTags", "sagemaker:StopInferenceRecommendationsJob"]

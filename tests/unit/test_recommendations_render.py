@@ -13,6 +13,7 @@ import pytest
 
 from reconciler.addressing import Address
 from reconciler.cli import main
+from reconciler.frozen import thaw
 from reconciler.handlers.inference_recommendations import DocumentResult, results
 from reconciler.kinds import expand, load_stack
 from reconciler.plan.planner import read_snapshot
@@ -28,7 +29,8 @@ def _results(tmp_path: Path, *, status: str = "COMPLETED", created: bool = True)
                  job_doc(model='modelName: "${Model.churn.name}"'))
     ds = expand(load_stack(root), REGION, ACCOUNT)
     [d] = [x for x in ds if x.address.type == JOB_TYPE]
-    old = dataclasses.replace(d, address=Address(JOB_TYPE, "churn-recs-0000aaaa"))
+    old = dataclasses.replace(d, address=Address(JOB_TYPE, "churn-recs-0000aaaa"),  # an earlier spec's job
+                              request={**thaw(d.request), "JobDescription": "earlier"})
     recs = [recommendation(d.address.name, 1, "ml.m5.xlarge", 0.269, 40),
             recommendation(d.address.name, 2, "ml.m5.large", 0.134, 120),
             recommendation(d.address.name, 3, "ml.c5.large", 0.119, 80),

@@ -38,4 +38,5 @@ def expand(ctx: ExpandContext, doc: SpecDoc) -> list[Desired]:
     ctx.define(doc, name, ctx.arn(HANDLER.arn_type, name))
     tags = ctx.user_tags(doc)
     return [desired(doc, Address(HANDLER.type, name), {"JobName": name, **request},
-                    HANDLER.comparable_of(request, tags), tags, state_hash=content_hash({"name": name, "tags": tags}))]
+                    HANDLER.comparable_of(request, tags), tags, state_hash=content_hash({"name": name, "tags": tags}),
+                    adopt_key=doc.address)]
