@@ -73,6 +73,9 @@ READS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "endpoint-config": (("sagemaker", "DescribeEndpointConfig"),),
     "endpoint": (("sagemaker", "DescribeEndpoint"), ("sagemaker", "DescribeEndpointConfig"),
                  ("cloudwatch", "DescribeAlarms")),  # its rollback alarms are checked to exist
+    "inference-recommendations-job": (("sagemaker", "DescribeInferenceRecommendationsJob"),
+                                      ("sagemaker", "ListInferenceRecommendationsJobs"),
+                                      ("sagemaker", "DescribeEndpoint"), ("sagemaker", "DescribeEndpointConfig")),
     "inference-experiment": (("sagemaker", "DescribeInferenceExperiment"), ("sagemaker", "DescribeEndpoint"),
                              ("sagemaker", "DescribeEndpointConfig")),
     "data-quality-job-definition": (("sagemaker", "DescribeDataQualityJobDefinition"),
