@@ -73,6 +73,17 @@ def cli(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     yield Cli(sandbox, root)
 
 
+@contextlib.contextmanager
+def clock_scale(sandbox: Sandbox, scale: float) -> Iterator[None]:
+    """The sandbox clock at `scale` times wall time while it lasts (a slower clock than the tests' usual one)."""
+    before = control.get_clock(sandbox.url)["time_scale"]
+    control.set_time_scale(sandbox.url, scale)
+    try:
+        yield
+    finally:
+        control.set_time_scale(sandbox.url, before)
+
+
 EXTRA_FILES = ("autoscaled.yaml", "serverless.yaml", "shadow-test.yaml", "monitoring.yaml", "registry.yaml",
                "events.yaml")
 

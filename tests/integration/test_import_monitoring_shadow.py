@@ -14,8 +14,7 @@ import boto3
 import pytest
 import yaml
 
-from reconciler.sandbox import control
-from tests.integration.conftest import Cli
+from tests.integration.conftest import Cli, clock_scale
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
@@ -280,13 +279,8 @@ def test_import_all_finds_schedules(cli: Cli, tmp_path: Path) -> None:
 @pytest.fixture()
 def slow_clock(cli: Cli) -> Iterator[None]:
     """Sandbox time at 600x wall time: a shadow test's default 7 days last long enough to import it."""
-    url = cli.sandbox.url
-    before = control.get_clock(url)["time_scale"]
-    control.set_time_scale(url, 600)
-    try:
+    with clock_scale(cli.sandbox, 600):
         yield
-    finally:
-        control.set_time_scale(url, before)
 
 
 def _variant(model: str, variant: str, count: int) -> dict[str, Any]:

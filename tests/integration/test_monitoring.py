@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from reconciler.sandbox import control
-from tests.integration.conftest import Cli
+from tests.integration.conftest import Cli, clock_scale
 from tests.integration.test_cli_lifecycle import converged, edit
 from tests.integration.test_guardrails import apply_ok
 
@@ -29,13 +29,8 @@ def _schedule(name: str) -> dict[str, object]:
 @pytest.fixture()
 def slow_clock(monitor_cli: Cli) -> Iterator[None]:
     """Sandbox time at 60x wall time for one test, so a running execution lasts seconds."""
-    url = monitor_cli.sandbox.url
-    before = control.get_clock(url)["time_scale"]
-    control.set_time_scale(url, 60)
-    try:
+    with clock_scale(monitor_cli.sandbox, 60):
         yield
-    finally:
-        control.set_time_scale(url, before)
 
 
 def test_apply_creates_definitions_and_schedules_after_the_endpoint_and_converges(monitor_cli: Cli) -> None:
