@@ -48,7 +48,7 @@ def register(sub: Any, cli: Any) -> None:
     p.add_argument("dir", nargs="?", default="specs", help="stack directory, re-read every cycle (default: specs)")
     cli._env_option(p)
     p.add_argument("--interval", type=_interval, default="5m", metavar="DURATION",
-                   help="pause between cycles: 30s, 5m, 1h (default 5m)")
+                   help="pause between cycles: 30s, 5m, 1h, or a number of seconds (default 5m)")
     p.add_argument("--self-heal", action="store_true",
                    help="apply what drifted (changed outside git) through plan and apply, under the stack lock and "
                         "within the Stack's syncWindows; pending spec changes are left alone")
