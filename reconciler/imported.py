@@ -68,6 +68,13 @@ class ImportContext:
         self.arns: dict[str, str] = dict(arns or {})  # ARN -> "${Kind.name.arn}"
         self.importers = dict(importers or {})
         self.imported: dict[str, ImportedDoc] = {}  # address -> document, in import order
+        self._once: dict[str, Any] = {}
+
+    def once(self, key: str, read: Callable[[Any], Any]) -> Any:
+        """`read(clients)`, read once per import run (a listing several importers consult) and kept under `key`."""
+        if key not in self._once:
+            self._once[key] = read(self.clients)
+        return self._once[key]
 
     def doc_name(self, aws_name: str) -> str:
         """The document name of a live resource: its AWS name without the environment's namePrefix."""
@@ -147,6 +154,17 @@ def unowned(live: Live | None, kind: str, aws_name: str) -> Live:
 
 def user_tags(live: Live) -> dict[str, str]:
     return tagmod.user_tags(live.tags)
+
+
+def refuse_benchmark(ctx: ImportContext, kind: str, name: str) -> None:
+    """ImportRefused for what a running Inference Recommender job deployed (SageMaker's, gone with the job);
+    nothing otherwise."""
+    from reconciler.handlers.inference_recommendations import benchmark_prefixes
+
+    prefixes = ctx.once("benchmark-prefixes", benchmark_prefixes)
+    if name.startswith(prefixes):
+        raise ImportRefused(f"{kind} {name!r} was deployed by a running Inference Recommender job (its name starts "
+                            "with the job's): SageMaker removes it when the job ends, so there is nothing to import")
 
 
 def written_spec(policy: Any, data: Mapping[str, Any], service: str, operation: str) -> dict[str, Any]:

@@ -236,9 +236,10 @@ def check(doc: SpecDoc, diags: Diagnostics, docs: Mapping[str, SpecDoc]) -> None
 def import_model(ctx: Any, name: str) -> list[Any]:
     """The Model document of a live model: its CreateModel request as written (SageMaker's defaults left out),
     ARNs of the stack's documents as references."""
-    from reconciler.imported import ImportedDoc, unowned, user_tags, written_spec
+    from reconciler.imported import ImportedDoc, refuse_benchmark, unowned, user_tags, written_spec
 
     live = unowned(HANDLER.find(ctx.clients, name), "Model", name)
+    refuse_benchmark(ctx, "Model", name)
     spec = ctx.arn_references(written_spec(HANDLER.policy, HANDLER.request_of(live) or {}, "sagemaker",
                                            "CreateModel"))
     return [ImportedDoc("Model", ctx.doc_name(name), spec, user_tags(live), [live.address], source=live.arn)]

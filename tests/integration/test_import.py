@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from reconciler import tags as tagmod
-from tests.integration.conftest import Cli
+from tests.integration.conftest import Cli, clock_scale
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
@@ -256,3 +256,26 @@ def test_a_wrong_kind_or_document_address_is_refused_before_any_aws_call(cli: Cl
     assert address.code == 1 and "(did you mean 'Endpoint/churn'?)" in address.err, address.text
     formatted = cli("drift", cli.root, "--accept", "Endpoint/churn", "--format", "json", "--endpoint-url", dead)
     assert formatted.code == 1 and "--accept prints a patch" in formatted.err, formatted.text
+
+
+def test_what_a_running_recommendation_job_deployed_is_not_imported(cli: Cli, tmp_path: Path) -> None:
+    sm = boto3.client("sagemaker")
+    sm.create_model(ModelName="bench-source", ExecutionRoleArn=ROLE,
+                    PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://ml/bench/model.tar.gz"})
+    with clock_scale(cli.sandbox, 30):  # the job's 45 minutes last 90 s of wall time
+        sm.create_inference_recommendations_job(
+            JobName="bench-job", JobType="Default", RoleArn=ROLE,
+            InputConfig={"ModelName": "bench-source",
+                         "ContainerConfig": {"SupportedInstanceTypes": ["ml.m5.large"]}})
+        deployed: list[str] = []
+        for _ in range(300):
+            deployed = [e["EndpointName"] for e in sm.list_endpoints()["Endpoints"]
+                        if e["EndpointName"].startswith("bench-job")]
+            if deployed:
+                break
+            time.sleep(0.02)
+        assert deployed, "the job deployed no endpoint"
+        refused = cli("import", "Endpoint", deployed[0])
+        assert refused.code == 1 and "was deployed by a running Inference Recommender job" in refused.err, refused.text
+        listed = cli("import", "--all", "--filter", "bench-*")
+        assert listed.code == 0 and "kind: Endpoint" not in listed.out, listed.text

@@ -16,7 +16,15 @@ from typing import Any
 from reconciler.handlers import autoscaling as aas
 from reconciler.handlers.endpoint.handler import EndpointHandler
 from reconciler.handlers.endpoint_config import EndpointConfigHandler
-from reconciler.imported import ImportContext, ImportedDoc, ImportRefused, unowned, user_tags, written_spec
+from reconciler.imported import (
+    ImportContext,
+    ImportedDoc,
+    ImportRefused,
+    refuse_benchmark,
+    unowned,
+    user_tags,
+    written_spec,
+)
 from reconciler.kinds.endpoint.expand import ACTION, POLICY, SHORTHAND, TARGET
 from reconciler.kinds.endpoint.schema import AUTOSCALING_KEY, policy_from_api, scheduled_action_from_api
 from reconciler.resources import Live
@@ -31,6 +39,7 @@ def import_endpoint(ctx: ImportContext, name: str) -> list[ImportedDoc]:
     `ctx.need`); ImportRefused when it is missing, owned by a stack, or not InService."""
     endpoint = ENDPOINT
     live = unowned(endpoint.find(ctx.clients, name), "Endpoint", name)
+    refuse_benchmark(ctx, "Endpoint", name)
     data = live.data or endpoint.describe(ctx.clients, live).data or {}
     status = data.get("EndpointStatus")
     if status not in SETTLED:
