@@ -153,6 +153,14 @@ class CronSchedule:
         return cls(raw, parsed[0][0], parsed[1][0], parsed[2][0], parsed[3][0], parsed[4][0], parsed[2][1],
                    parsed[4][1])
 
+    def fires(self) -> bool:
+        """Whether some day of some year matches: `0 8 31 FEB *` never does (with a day of week too, either
+        matching is enough, so such a schedule always fires)."""
+        if self.any_day or not self.any_weekday:
+            return True
+        longest = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+        return any(day <= longest[month] for month in self.months for day in self.days)
+
     def day_matches(self, t: datetime) -> bool:
         if t.month not in self.months:
             return False
@@ -224,6 +232,10 @@ def parse_window(item: Any) -> SyncWindow:
         schedule = CronSchedule.parse(str(item.get("schedule", "")))
     except WindowError as exc:
         raise WindowError(str(exc), "schedule") from None
+    if not schedule.fires():
+        raise WindowError(f"schedule {schedule.text!r} never fires: none of its days is in its months"
+                          + (": an allow window that never opens would stop self-heal for good" if kind == "allow"
+                             else ""), "schedule")
     try:
         duration = parse_duration(str(item.get("duration", "")))
     except WindowError as exc:

@@ -108,6 +108,17 @@ def test_unknown_time_zone_and_kind() -> None:
     assert kind.value.field == "kind"
 
 
+def test_a_schedule_that_never_fires_is_refused() -> None:
+    with pytest.raises(WindowError, match=r"schedule '0 8 31 FEB \*' never fires: none of its days is in its "
+                                          r"months: an allow window that never opens would stop self-heal") as caught:
+        parse_window({"kind": "allow", "schedule": "0 8 31 FEB *", "duration": "1h"})
+    assert caught.value.field == "schedule"
+    with pytest.raises(WindowError, match=r"never fires: none of its days is in its months$"):
+        parse_window({"kind": "deny", "schedule": "0 8 30,31 2 *", "duration": "1h"})
+    for fires in ("0 8 29 2 *", "0 8 31 FEB MON", "0 8 31 1-3 *", "0 8 * 2 *"):  # leap days; day of week OR'd
+        parse_window({"kind": "allow", "schedule": fires, "duration": "1h"})
+
+
 def test_no_windows_always_allowed_deny_wins_allow_only_inside() -> None:
     now = at("2025-06-02T22:30")
     assert sync_allowed((), now).allowed
