@@ -22,11 +22,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import dockerfile_parse
+import kubernetes_validate
 import pytest
 import yaml
 
-kubernetes_validate = pytest.importorskip("kubernetes_validate")
-dockerfile_parse = pytest.importorskip("dockerfile_parse")
+from tests.system_packages import install
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy" / "kubernetes"
@@ -146,11 +147,21 @@ def test_the_kustomization_lists_every_manifest() -> None:
     assert image["name"] == container("reconciler")["image"], "the images entry must name the watcher's image"
 
 
+def _kubectl() -> str:
+    """kubectl, installed with Debian's kubernetes-client when missing; skips, saying why, when it cannot be."""
+    found = shutil.which("kubectl")
+    if found is None:
+        reason = install("kubernetes-client", "kubectl")
+        found = shutil.which("kubectl")
+        if found is None:
+            print(f"SKIPPED: {reason or 'kubectl still not on PATH after installing it'}")
+            pytest.skip(reason or "kubectl still not on PATH after installing it")
+    return found
+
+
 @pytest.fixture(scope="module")
 def rendered() -> list[dict[str, Any]]:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed: the kustomization is not rendered")
+    kubectl = _kubectl()
     result = subprocess.run([kubectl, "kustomize", str(DEPLOY)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return [d for d in yaml.safe_load_all(result.stdout) if d]
@@ -414,9 +425,7 @@ def doc_blocks(language: str) -> list[str]:
 
 def render_overlay(tmp_path: Path, text: str) -> list[dict[str, Any]]:
     """`kubectl kustomize` of an overlay from the docs, kept where they say: deploy/overlays/NAME."""
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed: the overlays are not rendered")
+    kubectl = _kubectl()
     (tmp_path / "deploy").mkdir()
     (tmp_path / "deploy" / "kubernetes").symlink_to(DEPLOY, target_is_directory=True)
     overlay = tmp_path / "deploy" / "overlays" / "prod"

@@ -107,7 +107,6 @@ def test_a_bad_limit_is_a_usage_error() -> None:
 # --- the compiled pipeline -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    pytest.importorskip("kfp")
     from integrations.kubeflow.pipeline import compile_pipeline
 
     path = compile_pipeline(tmp_path_factory.mktemp("kfp") / "pipeline.yaml", IMAGE)
@@ -180,7 +179,6 @@ def test_the_step_source_needs_nothing_but_the_standard_library() -> None:
 
 
 def test_the_default_component_uses_the_default_image() -> None:
-    pytest.importorskip("kfp")
     from integrations.kubeflow.component import DEFAULT_IMAGE, reconcile
 
     spec = reconcile.component_spec.implementation.container
