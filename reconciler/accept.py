@@ -80,7 +80,9 @@ def accept(stack: StackSpec, address: str, snapshot: Any) -> Acceptance:
     imported = _read_back(ctx, doc, snapshot)
     live_spec = imported.spec
     git_spec = thaw(doc.spec)
-    candidate = _merge(git_spec, live_spec, lambda kept: _same_state(stack, doc, kept, live_spec, snapshot))
+    lookups: dict[str, Any] = {}  # what the expansions read (a registry version), read once
+    wanted = _state(stack, doc, live_spec, snapshot, lookups)
+    candidate = _merge(git_spec, live_spec, lambda kept: _state(stack, doc, kept, snapshot, lookups) == wanted)
     changes = tuple(_diff(git_spec, candidate, ()))
     stack_tags = stack.stack.tags
     live_tags = {k: v for k, v in imported.tags.items() if stack_tags.get(k) != v}
@@ -139,19 +141,15 @@ def _read_back(ctx: imported.ImportContext, doc: SpecDoc, snapshot: Any) -> impo
     raise ReconcilerError(f"--accept {doc.address}: cannot read it back ({last})")
 
 
-def _same_state(stack: StackSpec, doc: SpecDoc, spec: Any, live_spec: Any, snapshot: Any) -> bool:
-    """Whether the document with `spec` wants the same AWS state as with `live_spec`."""
-    return _state(stack, doc, spec, snapshot) == _state(stack, doc, live_spec, snapshot)
-
-
-def _state(stack: StackSpec, doc: SpecDoc, spec: Any, snapshot: Any) -> Any:
+def _state(stack: StackSpec, doc: SpecDoc, spec: Any, snapshot: Any, lookups: dict[str, Any]) -> Any:
+    """The AWS state the document wants with `spec` (None when it does not expand), to compare."""
     from reconciler.kinds import expand
 
     changed = dataclasses.replace(doc, spec=copy.deepcopy(spec))
     other = dataclasses.replace(stack, docs=[changed if d is doc else d for d in stack.docs])
     other.__dict__.pop("_index", None)
     try:
-        found = expand(other, snapshot.region, snapshot.account, clients=snapshot.clients)
+        found = expand(other, snapshot.region, snapshot.account, clients=snapshot.clients, lookups=lookups)
     except Exception:  # a spec that does not expand is not the same state
         return None
     return sorted((d.address.type, repr(thaw(d.comparable))) for d in found if d.spec == doc.address)
