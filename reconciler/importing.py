@@ -132,9 +132,8 @@ def import_one(ctx: ImportContext, kind: str, aws_name: str) -> list[ImportedDoc
     docs = spec_kind.importer(ctx, aws_name)
     for doc in docs:
         ctx.add(doc)
-    new = [d for a, d in ctx.imported.items() if a not in before]
-    main = [d for d in new if d.kind == kind and d in docs[:1]]
-    return main + [d for d in new if d not in main]
+    first = docs[0] if docs else None  # dependencies (through ctx.need) were added before it
+    return sorted((d for a, d in ctx.imported.items() if a not in before), key=lambda d: d is not first)
 
 
 def import_all(ctx: ImportContext, patterns: Iterable[str], kinds: Iterable[str] | None = None, *,
